@@ -1,0 +1,24 @@
+// What the case workflow may ask of the outside world. Implemented by createActivities (activities/index.ts);
+// the workflow proxies are typed from this interface.
+import type { FrameReservation, SavingsConflict, StepRecord } from '../workflows/types';
+
+export interface CaseActivities {
+  /**
+   * Records one step in one transaction: the audit row (hash-chained), the read-model projection of
+   * step.view, and an outbox row per recipient of step.notifications. Idempotent on (caseId, seq).
+   */
+  recordStep(step: StepRecord): Promise<void>;
+
+  /** Sends the step's pending outbox rows. Never delivers a row twice; a refused address is marked failed. */
+  deliverEmails(caseId: string, seq: number): Promise<{ sent: number; failed: number; pending: number }>;
+
+  /** Savings-claim keys of this case already booked by another live or approved case. */
+  findSavingsConflicts(caseId: string, keys: string[]): Promise<SavingsConflict[]>;
+
+  /**
+   * Sets this case's reservation against its portfolio's yearly frames to amountsByYear (replacing any
+   * earlier one). With enforce, refuses (and changes nothing) when a year would exceed its frame;
+   * concurrent calls are serialised so two cases cannot together overspend.
+   */
+  reserveFrame(args: { caseId: string; portfolio: string; amountsByYear: Record<string, number>; enforce: boolean }): Promise<FrameReservation>;
+}

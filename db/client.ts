@@ -1,0 +1,48 @@
+// One database handle for both back ends: PostgreSQL through pg when DATABASE_URL is set, otherwise
+// embedded PGlite. The same checked-in migrations serve both.
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { Pool } from 'pg';
+import * as schema from './schema';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface Database {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const migrationsFolder = path.join(__dirname, 'migrations');
+
+/** url: a postgres:// URL; otherwise a PGlite data directory, or undefined for an in-memory PGlite. */
+export function openDatabase(target: { url: string } | { dir?: string }, opts: { poolSize?: number } = {}): Database {
+  if ('url' in target) {
+    const pool = new Pool({ connectionString: target.url, max: opts.poolSize ?? 10 });
+    // A dropped connection must not crash the process; the next query takes a fresh one.
+    pool.on('error', () => undefined);
+    const db = drizzlePg(pool, { schema }) as unknown as Db;
+    return {
+      db,
+      kind: 'postgres',
+      migrate: () => migratePg(drizzlePg(pool), { migrationsFolder }),
+      close: () => pool.end(),
+    };
+  }
+  if (target.dir) fs.mkdirSync(target.dir, { recursive: true });
+  const client = new PGlite(target.dir);
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'pglite',
+    migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder }),
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,203 @@
+// The read model, reference data, outbox and audit trail. The workflow is the only writer of case
+// state; these tables are its projection, kept long after the engine has deleted a closed history.
+import { sql } from 'drizzle-orm';
+import {
+  bigint, bigserial, boolean, date, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import type { CaseView, RuleSet } from '../workflows/types';
+
+const amount = (name: string) => bigint(name, { mode: 'number' });
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
+
+export const organisations = pgTable('organisations', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  /** forvaltning (administration), namnd (committee) or bolag (company). */
+  type: text('type').notNull(),
+  email: text('email'),
+});
+
+export const portfolios = pgTable('portfolios', {
+  id: text('id').primaryKey(),
+  number: integer('number').notNull(),
+  nameSv: text('name_sv').notNull(),
+  nameEn: text('name_en').notNull(),
+  /** The experimental portfolio waives exact benefit figures. */
+  experimental: boolean('experimental').notNull().default(false),
+});
+
+/** Yearly frame (ekonomisk ram) per portfolio, set by the council. */
+export const portfolioFrames = pgTable('portfolio_frames', {
+  portfolioId: text('portfolio_id').notNull().references(() => portfolios.id),
+  year: integer('year').notNull(),
+  amount: amount('amount').notNull(),
+}, (t) => [primaryKey({ columns: [t.portfolioId, t.year] })]);
+
+/** Granted money reserved against a frame, per case and year. */
+export const frameReservations = pgTable('frame_reservations', {
+  caseId: text('case_id').notNull(),
+  portfolioId: text('portfolio_id').notNull().references(() => portfolios.id),
+  year: integer('year').notNull(),
+  amount: amount('amount').notNull(),
+}, (t) => [primaryKey({ columns: [t.caseId, t.year] }), index('frame_reservations_portfolio_year').on(t.portfolioId, t.year)]);
+
+export const ruleSets = pgTable('rule_sets', {
+  version: serial('version').primaryKey(),
+  rules: jsonb('rules').$type<Omit<RuleSet, 'version'>>().notNull(),
+  createdAt: instant('created_at').notNull().defaultNow(),
+  createdBy: text('created_by').notNull(),
+});
+
+/** Case number allocation: PK-<year>-<nnnn>. */
+export const caseNumbers = pgTable('case_numbers', {
+  year: integer('year').primaryKey(),
+  last: integer('last').notNull(),
+});
+
+export const cases = pgTable('cases', {
+  id: text('id').primaryKey(),
+  title: text('title').notNull(),
+  organisation: text('organisation').notNull(),
+  portfolio: text('portfolio'),
+  kind: text('kind'),
+  stage: text('stage').notNull(),
+  applicantStatus: text('applicant_status').notNull(),
+  ruleSetVersion: integer('rule_set_version').notNull(),
+  grantedAmount: amount('granted_amount'),
+  view: jsonb('view').$type<CaseView>().notNull(),
+  seq: integer('seq').notNull(),
+  createdAt: instant('created_at').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+  applicationAt: instant('application_at'),
+  decisionAt: instant('decision_at'),
+  projectStart: date('project_start', { mode: 'string' }),
+  closedAt: instant('closed_at'),
+}, (t) => [
+  index('cases_stage_created').on(t.stage, t.createdAt),
+  index('cases_portfolio_created').on(t.portfolio, t.createdAt),
+  index('cases_organisation_created').on(t.organisation, t.createdAt),
+  index('cases_created').on(t.createdAt, t.id),
+  index('cases_text').using('gin', sql`to_tsvector('simple', ${t.id} || ' ' || ${t.title})`),
+]);
+
+export const reports = pgTable('reports', {
+  caseId: text('case_id').notNull().references(() => cases.id),
+  id: text('id').notNull(),
+  type: text('type').notNull(),
+  periodStart: text('period_start').notNull(),
+  periodEnd: text('period_end').notNull(),
+  dueDate: date('due_date', { mode: 'string' }).notNull(),
+  dueAt: instant('due_at').notNull(),
+  status: text('status').notNull(),
+  receivedAt: instant('received_at'),
+}, (t) => [primaryKey({ columns: [t.caseId, t.id] }), index('reports_status_due').on(t.status, t.dueAt)]);
+
+/** Every decision with its grounds, in structured form. */
+export const decisions = pgTable('decisions', {
+  caseId: text('case_id').notNull().references(() => cases.id),
+  seq: integer('seq').notNull(),
+  /** grant, change, termination, closure, screening, council, budget, preparation. */
+  kind: text('kind').notNull(),
+  outcome: text('outcome').notNull(),
+  amount: amount('amount'),
+  tier: text('tier'),
+  decidedBy: text('decided_by').notNull(),
+  motivation: text('motivation'),
+  at: instant('at').notNull(),
+}, (t) => [primaryKey({ columns: [t.caseId, t.seq] })]);
+
+export const changeRequests = pgTable('change_requests', {
+  caseId: text('case_id').notNull().references(() => cases.id),
+  id: text('id').notNull(),
+  reason: text('reason').notNull(),
+  newTotalCost: amount('new_total_cost'),
+  newEndDate: date('new_end_date', { mode: 'string' }),
+  scopeChange: text('scope_change'),
+  tier: text('tier').notNull(),
+  status: text('status').notNull(),
+  requestedAt: instant('requested_at').notNull(),
+  decidedAt: instant('decided_at'),
+}, (t) => [primaryKey({ columns: [t.caseId, t.id] })]);
+
+export const councilMeetings = pgTable('council_meetings', {
+  id: text('id').primaryKey(),
+  date: date('date', { mode: 'string' }).notNull(),
+  title: text('title'),
+  createdAt: instant('created_at').notNull().defaultNow(),
+});
+
+export const councilAgenda = pgTable('council_agenda', {
+  meetingId: text('meeting_id').notNull().references(() => councilMeetings.id),
+  caseId: text('case_id').notNull().references(() => cases.id),
+}, (t) => [primaryKey({ columns: [t.meetingId, t.caseId] })]);
+
+/** Savings claims by stable key, for the double-count check. */
+export const savingsClaims = pgTable('savings_claims', {
+  caseId: text('case_id').notNull().references(() => cases.id),
+  key: text('key').notNull(),
+  description: text('description'),
+  amountPerYear: amount('amount_per_year'),
+  /** live while the case is live or approved; removed when resolved away; closed when the case ended unapproved. */
+  status: text('status').notNull(),
+}, (t) => [primaryKey({ columns: [t.caseId, t.key] }), index('savings_claims_key').on(t.key)]);
+
+/** Emails: written with the step that causes them, sent afterwards; one row per (case, step, template, recipient). */
+export const outbox = pgTable('outbox', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  caseId: text('case_id').notNull(),
+  seq: integer('seq').notNull(),
+  template: text('template').notNull(),
+  recipient: text('recipient').notNull(),
+  language: text('language').notNull(),
+  subject: text('subject').notNull(),
+  text: text('text').notNull(),
+  html: text('html').notNull(),
+  /** pending, sent or failed. */
+  status: text('status').notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+  messageId: text('message_id').notNull(),
+  createdAt: instant('created_at').notNull().defaultNow(),
+  sentAt: instant('sent_at'),
+}, (t) => [
+  uniqueIndex('outbox_once').on(t.caseId, t.seq, t.template, t.recipient),
+  index('outbox_status').on(t.status, t.createdAt),
+]);
+
+/**
+ * The audit trail: append-only (a trigger refuses UPDATE and DELETE), one row per step, each row
+ * holding the previous row's hash and the hash of its own content.
+ */
+export const auditEvents = pgTable('audit_events', {
+  seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+  caseId: text('case_id').notNull(),
+  caseSeq: integer('case_seq').notNull(),
+  at: instant('at').notNull(),
+  actorId: text('actor_id').notNull(),
+  actorName: text('actor_name').notNull(),
+  actorRoles: jsonb('actor_roles').$type<string[]>().notNull(),
+  actorOrg: text('actor_org'),
+  action: text('action').notNull(),
+  stageBefore: text('stage_before'),
+  stageAfter: text('stage_after').notNull(),
+  input: jsonb('input'),
+  outcome: jsonb('outcome'),
+  motivation: text('motivation'),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+}, (t) => [
+  uniqueIndex('audit_events_case_step').on(t.caseId, t.caseSeq),
+  index('audit_events_at').on(t.at),
+  index('audit_events_actor').on(t.actorId, t.at),
+  index('audit_events_action').on(t.action, t.at),
+]);
+
+/** Answers to POSTs by Idempotency-Key, per caller. */
+export const idempotencyKeys = pgTable('idempotency_keys', {
+  principal: text('principal').notNull(),
+  key: text('key').notNull(),
+  requestHash: text('request_hash').notNull(),
+  status: integer('status').notNull(),
+  body: jsonb('body').notNull(),
+  createdAt: instant('created_at').notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.principal, t.key] })]);
