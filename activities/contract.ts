@@ -1,6 +1,22 @@
 // What the case workflow may ask of the outside world. Implemented by createActivities (activities/index.ts);
 // the workflow proxies are typed from this interface.
+import type { Db } from '../db/client';
 import type { FrameReservation, SavingsConflict, StepRecord } from '../workflows/types';
+
+/** One email ready for the outbox; unique per (case, step, template, recipient). */
+export interface OutboxDraft {
+  template: string;
+  recipient: string;
+  language: 'sv' | 'en';
+  subject: string;
+  text: string;
+  html: string;
+  /** Deterministic, so a resend is recognisable as the same message. */
+  messageId: string;
+}
+
+/** Turns a step's notification intents into outbox drafts (resolving addresses); no side effects. */
+export type EmailPlanner = (db: Db, step: StepRecord) => Promise<OutboxDraft[]>;
 
 export interface CaseActivities {
   /**

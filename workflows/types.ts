@@ -151,6 +151,11 @@ export interface CaseView {
   budgetCheck: { outcome: 'ok' | 'remarks'; remarks?: string; by: string; at: string } | null;
   decision: { outcome: 'approve' | 'reject' | 'return'; grantedAmount?: number; conditions?: string; projectStart?: string; motivation: string; tier: string; by: string; at: string } | null;
   grantedAmount: number | null;
+  /** The delegation tier that decides the pending grant (from the requested total), and the grant's own tier. */
+  decisionTier: string | null;
+  grantTier: string | null;
+  /** Set when the decider terminated the project; the final report is still required. */
+  terminated: { by: string; at: string; motivation: string } | null;
   /** Current planned end; moved by approved change requests. */
   plannedEnd: string | null;
   reports: Report[];
@@ -171,8 +176,22 @@ export interface CaseView {
 /** Who an email goes to; the notification activity resolves addresses. */
 export type Audience = 'applicant' | 'officers' | 'preparers' | 'valuers' | 'council' | 'budget' | `decider:${string}`;
 
+/**
+ * Email templates (activities/templates/<template>.<lang>.*):
+ * - receipt (applicant): a submission arrived; data.what = idea|application|completion|report|finalReport|effectReport
+ * - status-changed (applicant): applicantStatus changed; data may carry missing[] and dueDate
+ * - reminder / overdue (applicant): data.what = application|completion|report, data.dueDate, data.reportId
+ * - escalation (officers): a report data.reportId is overdue past the escalation offset
+ * - deviation (officers): data.reasons[] from a report's forecast
+ * - case-arrived (preparers|valuers|council|budget|decider:<tier>|officers): data.step names what awaits them
+ * - screening-overdue (officers): an idea sketch not screened by its deadline
+ * - effect-report-received (council): data.reportId
+ */
+export type EmailTemplate = 'receipt' | 'status-changed' | 'reminder' | 'overdue' | 'escalation' | 'deviation'
+  | 'case-arrived' | 'screening-overdue' | 'effect-report-received';
+
 export interface NotificationIntent {
-  template: string;
+  template: EmailTemplate;
   to: Audience;
   /** Values the template needs beyond the case view. */
   data?: Record<string, unknown>;
