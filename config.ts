@@ -5,6 +5,38 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalString = z.string().min(1).optional();
 
+/**
+ * Where the emails of each audience go: preparers, valuers, council, budget, and decider:<tier>.
+ * `decider:*` is the pattern for tiers without an entry of their own; `{tier}` is replaced by the tier id.
+ */
+const DEFAULT_ROLE_EMAILS: Record<string, string> = {
+  preparers: 'beredning@stockholm.se',
+  valuers: 'nyttovardering@stockholm.se',
+  council: 'utvecklingsradet@stockholm.se',
+  budget: 'budgetledningen@stockholm.se',
+  'decider:*': 'beslut+{tier}@stockholm.se',
+};
+
+const roleEmails = z.string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of audience to email address' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(
+    z.string(),
+    z.string().refine((v) => z.email().safeParse(v.replace('{tier}', 'tier')).success, 'must be an email address ({tier} allowed)'),
+  ).superRefine((byAudience, ctx) => {
+    for (const audience of Object.keys(byAudience)) {
+      if (!/^(preparers|valuers|council|budget|decider:([\w-]+|\*))$/.test(audience)) {
+        ctx.addIssue({ code: 'custom', path: [audience], message: 'not an audience: use preparers, valuers, council, budget or decider:<tier>' });
+      }
+    }
+  }));
+
 const schema = z.object({
   PORT: port.default(3000),
   DATA_DIR: z.string().min(1).default('data'),
@@ -27,6 +59,8 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('Projektkontoret <projektkontoret@stockholm.se>'),
   OFFICE_EMAIL: z.email().default('projektkontoret@stockholm.se'),
   CASE_LINK_BASE: z.url().optional(),
+  /** JSON, e.g. {"preparers":"beredning@stockholm.se","decider:stadsdirektor":"sd@stockholm.se"}; merged over the defaults. */
+  ROLE_EMAILS: roleEmails.optional(),
 
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_JWKS_URL: z.url().optional(),
@@ -72,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       officeEmail: e.OFFICE_EMAIL,
       dropDir: path.join(dataDir, 'mail'),
       caseLinkBase: e.CASE_LINK_BASE ?? `http://localhost:${e.PORT}/api/v1/cases/`,
+      roleEmails: { ...DEFAULT_ROLE_EMAILS, ...e.ROLE_EMAILS },
     },
     jwt: {
       secret: e.JWT_SECRET,

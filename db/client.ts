@@ -46,3 +46,8 @@ export function openDatabase(target: { url: string } | { dir?: string }, opts: {
     close: () => client.close(),
   };
 }
+
+/** The configured database: PostgreSQL when DATABASE_URL is set, else PGlite under data/. */
+export function openConfiguredDatabase(config: { databaseUrl?: string; pgliteDir: string }): Database {
+  return openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dir: config.pgliteDir });
+}

@@ -86,7 +86,8 @@ export interface CaseInput {
   idea: IdeaInput;
   actor: Actor;
   ruleSet: RuleSet;
-  /** Portfolios whose rules the workflow applies (experimental waives exact benefit figures). */
+  /** Portfolio ids an application may name, and those that are experimental (waive exact benefit figures). */
+  portfolios: string[];
   experimentalPortfolios: string[];
 }
 
@@ -145,7 +146,7 @@ export interface CaseView {
   assignment: { coach?: string; preparationGroup?: string } | null;
   valuation: { citizenBenefit: number; businessBenefit: number; developmentCost: number; operationCost: number; comment?: string; by: string; at: string } | null;
   doubleCount: { key: string; conflictingCases: string[]; resolution?: 'keep' | 'removed'; comment?: string }[];
-  completionRequests: { missing: string[]; dueDate: string; requestedAt: string; answeredAt?: string }[];
+  completionRequests: { missing: string[]; dueDate: string; dueAt: string; requestedAt: string; by: string; answeredAt?: string }[];
   preparation: { recommendation: 'support' | 'notSupport'; motivation: string; by: string; at: string } | null;
   council: { meetingId: string; opinion?: 'recommend' | 'notRecommend'; priority?: number; comment?: string; by?: string; at?: string } | null;
   budgetCheck: { outcome: 'ok' | 'remarks'; remarks?: string; by: string; at: string } | null;
@@ -178,7 +179,7 @@ export type Audience = 'applicant' | 'officers' | 'preparers' | 'valuers' | 'cou
 
 /**
  * Email templates (activities/templates/<template>.<lang>.*):
- * - receipt (applicant): a submission arrived; data.what = idea|application|completion|report|finalReport|effectReport
+ * - receipt (applicant): a submission arrived; data.what = idea|application|completion|report|changeRequest|finalReport|effectReport
  * - status-changed (applicant): applicantStatus changed; data may carry missing[] and dueDate
  * - reminder / overdue (applicant): data.what = application|completion|report, data.dueDate, data.reportId
  * - escalation (officers): a report data.reportId is overdue past the escalation offset
@@ -186,9 +187,10 @@ export type Audience = 'applicant' | 'officers' | 'preparers' | 'valuers' | 'cou
  * - case-arrived (preparers|valuers|council|budget|decider:<tier>|officers): data.step names what awaits them
  * - screening-overdue (officers): an idea sketch not screened by its deadline
  * - effect-report-received (council): data.reportId
+ * - delivery-failed (officers): written by the delivery activity, not by the workflow, when an email is refused
  */
 export type EmailTemplate = 'receipt' | 'status-changed' | 'reminder' | 'overdue' | 'escalation' | 'deviation'
-  | 'case-arrived' | 'screening-overdue' | 'effect-report-received';
+  | 'case-arrived' | 'screening-overdue' | 'effect-report-received' | 'delivery-failed';
 
 export interface NotificationIntent {
   template: EmailTemplate;

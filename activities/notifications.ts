@@ -1,0 +1,329 @@
+// The emails of a case. The planner turns a step's notification intents into outbox drafts (address,
+// language, rendered template); deliverEmails and the sweeper send outbox rows; outboxHealth is what the
+// dashboard shows of it.
+//
+// Exactly once as the recipient sees it: every email is an outbox row first (one per case, step, template
+// and recipient), and only the caller that claims a row sends it. The claim is an UPDATE from 'pending' to
+// 'sending' (the row lock lets one of two concurrent callers win; the other finds nothing to claim), with
+// the attempt number as the claim's token. A row's sent_at is when it was last handed to SMTP: the claim
+// while 'sending', acceptance once 'sent', refusal once 'failed'.
+// The one window left: a process that dies after SMTP accepted a message and before the row is marked sent
+// leaves the row 'sending'. The sweeper sends such a row again after staleSendingAfterMs (minutes, far
+// beyond the SMTP timeouts), so that message may arrive twice; the copy has the same deterministic
+// Message-ID, by which receiving systems can recognise it.
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { and, asc, desc, eq, inArray, lt, ne, notInArray, sql, type SQL } from 'drizzle-orm';
+import pino, { type Logger } from 'pino';
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import { cases, organisations, outbox, portfolios } from '../db/schema';
+import { MailError, maskAddresses, type Mailer } from '../platform/mailer';
+import type { Audience, CaseView, EmailTemplate, Language, NotificationIntent, StepRecord } from '../workflows/types';
+import type { CaseActivities, EmailPlanner, OutboxDraft } from './contract';
+import { formatAmount, formatDate, formatDateTime, formatDuration } from './templates/format';
+import { loadTemplates, type Templates, type Vars } from './templates/render';
+
+type Mail = Config['mail'];
+type OutboxRow = typeof outbox.$inferSelect;
+
+// ---- planning: intents → drafts --------------------------------------------------------------------
+
+export function createEmailPlanner({ mail }: { mail: Mail }): EmailPlanner {
+  const templates = loadTemplates();
+  return async (db, step) => {
+    if (step.notifications.length === 0) return [];
+    const context = await caseContext(db, step.view);
+    const drafts: OutboxDraft[] = [];
+    for (const intent of step.notifications) {
+      const recipient = address(intent.to, step.view, context.organisationEmail, mail);
+      // An applicant with neither a contact email nor an organisation email gets no email; the case view
+      // still shows the status.
+      if (!recipient || drafts.some((d) => d.template === intent.template && sameAddress(d.recipient, recipient))) continue;
+      const language: Language = intent.to === 'applicant' ? step.view.language : 'sv';
+      drafts.push({
+        template: intent.template,
+        recipient,
+        language,
+        ...templates.render(intent.template, language, emailVars(step, intent, language, context, mail, templates)),
+        messageId: messageId(step.caseId, step.seq, intent.template, recipient),
+      });
+    }
+    return drafts;
+  };
+}
+
+interface CaseContext { organisationName: string; organisationEmail?: string; portfolio?: Record<Language, string> }
+
+async function caseContext(db: Db, view: CaseView): Promise<CaseContext> {
+  const [organisation] = await db.select({ name: organisations.name, email: organisations.email })
+    .from(organisations).where(eq(organisations.id, view.organisation));
+  const [portfolio] = view.portfolio === null ? [] : await db.select({ sv: portfolios.nameSv, en: portfolios.nameEn })
+    .from(portfolios).where(eq(portfolios.id, view.portfolio));
+  return { organisationName: organisation?.name ?? view.organisation, organisationEmail: organisation?.email ?? undefined, portfolio };
+}
+
+function address(to: Audience, view: CaseView, organisationEmail: string | undefined, mail: Mail): string | undefined {
+  if (to === 'applicant') return view.idea.contact?.email || organisationEmail || undefined;
+  if (to === 'officers') return mail.officeEmail;
+  const own = mail.roleEmails[to];
+  if (own) return own;
+  return to.startsWith('decider:') ? mail.roleEmails['decider:*']?.replace('{tier}', to.slice('decider:'.length)) : undefined;
+}
+
+/** Every value a template may use; each template uses those it needs. */
+function emailVars(step: StepRecord, intent: NotificationIntent, language: Language, context: CaseContext, mail: Mail, templates: Templates): Vars {
+  const { view } = step;
+  const data = intent.data ?? {};
+  const label = (group: string, code: string | undefined) => (code === undefined ? undefined : templates.label(language, group, code) ?? code);
+  const report = view.reports.find((r) => r.id === data.reportId);
+  const change = view.changeRequests.find((c) => c.id === data.changeRequestId);
+  const openCompletion = view.stage === 'completion' ? view.completionRequests[view.completionRequests.length - 1] : undefined;
+  const what = text(data.what);
+  const dueDate = text(data.dueDate) ?? report?.dueDate ?? openCompletion?.dueDate;
+  const handlingTime = text(data.screeningDeadline);
+  return {
+    caseNumber: view.id,
+    title: view.title,
+    link: caseLink(mail, view.id),
+    status: view.applicantStatus.text[language],
+    organisation: context.organisationName,
+    portfolio: context.portfolio?.[language],
+    what: report ? label('reportType', report.type) : label('what', what),
+    next: what === undefined ? undefined : templates.label(language, 'next', what),
+    handlingTime: handlingTime === undefined ? undefined : formatDuration(handlingTime, language),
+    period: report && `${formatDate(report.periodStart, language)} – ${formatDate(report.periodEnd, language)}`,
+    receivedAt: formatDateTime(step.at, language),
+    createdAt: formatDateTime(view.createdAt, language),
+    dueDate: dueDate === undefined ? undefined : formatDate(dueDate, language),
+    missing: texts(data.missing) ?? openCompletion?.missing,
+    reasons: texts(data.reasons),
+    reason: text(data.reason) ?? closingReason(view),
+    step: label('step', text(data.step)),
+    returned: data.returned === true ? view.decision?.motivation : undefined,
+    keys: texts(data.keys),
+    meeting: text(data.meetingId),
+    requested: view.application ? formatAmount(view.application.totalCost, language) : undefined,
+    newTotal: change?.newTotalCost === undefined ? undefined : formatAmount(change.newTotalCost, language),
+  };
+}
+
+/** Why a case ended without money, for the applicant's status email. */
+function closingReason(view: CaseView): string | undefined {
+  if (view.stage === 'rejected' || view.stage === 'redirected') {
+    return view.decision?.outcome === 'reject' ? view.decision.motivation : view.idea.screening?.reason;
+  }
+  return view.stage === 'terminated' ? view.terminated?.motivation : undefined;
+}
+
+const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+const texts = (v: unknown) => (Array.isArray(v) && v.length > 0 ? v.map(String) : undefined);
+const sameAddress = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+const caseLink = (mail: Mail, caseId: string) => `${mail.caseLinkBase}${encodeURIComponent(caseId)}`;
+
+/** Deterministic, so every resend of a row carries the same Message-ID; the address only as a hash. */
+export function messageId(caseId: string, seq: number, template: EmailTemplate, recipient: string): string {
+  const who = createHash('sha256').update(recipient.trim().toLowerCase()).digest('hex').slice(0, 16);
+  return `<${caseId}.${seq}.${template}.${who}@projektkontoret>`;
+}
+
+// ---- delivery: outbox → SMTP -----------------------------------------------------------------------
+
+interface DeliveryDeps { db: Db; mailer: Mailer; mail: Mail }
+type Outcome = 'sent' | 'failed' | 'pending';
+export type DeliveryCounts = Record<Outcome, number>;
+
+export function createNotificationActivities(deps: DeliveryDeps): Pick<CaseActivities, 'deliverEmails'> {
+  return {
+    /**
+     * Sends the step's pending rows and returns the step's counts (rows being sent count as pending).
+     * A row the server deferred or could not take stays pending, and the activity fails retryably after
+     * trying the others, so Temporal retries with backoff; once it gives up, the sweeper takes over.
+     */
+    async deliverEmails(caseId, seq) {
+      const step = and(eq(outbox.caseId, caseId), eq(outbox.seq, seq)) as SQL;
+      const run = await deliverPending(deps, step, { stopAtTransient: false });
+      if (run.pending > 0) {
+        throw ApplicationFailure.retryable(`${run.pending} email(s) of ${caseId} step ${seq} not sent yet: the mail server could not take them`, 'MailDeferred');
+      }
+      return stepCounts(deps.db, step);
+    },
+  };
+}
+
+/** Sends pending rows in scope one by one, fewest attempts first, until none is left that this run has not tried. */
+async function deliverPending(deps: DeliveryDeps, scope: SQL, { stopAtTransient }: { stopAtTransient: boolean }): Promise<DeliveryCounts> {
+  const done: DeliveryCounts = { sent: 0, failed: 0, pending: 0 };
+  const tried: number[] = [];
+  for (;;) {
+    const [next] = await deps.db.select({ id: outbox.id }).from(outbox)
+      .where(and(scope, eq(outbox.status, 'pending'), tried.length > 0 ? notInArray(outbox.id, tried) : undefined))
+      .orderBy(asc(outbox.attempts), asc(outbox.id))
+      .limit(1);
+    if (!next) return done;
+    tried.push(next.id);
+    const result = await sendRow(deps, next.id);
+    if (!result) continue;
+    done[result.outcome] += 1;
+    if (result.outcome === 'failed') await alertOffice(deps, result.row);
+    if (result.outcome === 'pending' && stopAtTransient) return done;
+  }
+}
+
+/** Claims one row, sends it, records the outcome. Undefined when another caller has claimed or finished it. */
+async function sendRow({ db, mailer, mail }: DeliveryDeps, id: number): Promise<{ row: OutboxRow; outcome: Outcome } | undefined> {
+  const [row] = await db.update(outbox)
+    .set({ status: 'sending', attempts: sql`${outbox.attempts} + 1`, sentAt: sql`now()` })
+    .where(and(eq(outbox.id, id), eq(outbox.status, 'pending')))
+    .returning();
+  if (!row) return undefined;
+  // Only this claim may record the outcome: after a stale release and a new claim the token differs.
+  const claimed = and(eq(outbox.id, id), eq(outbox.status, 'sending'), eq(outbox.attempts, row.attempts));
+  try {
+    await mailer.send({
+      from: mail.from, to: row.recipient, subject: row.subject, text: row.text, html: row.html,
+      messageId: row.messageId, language: row.language === 'en' ? 'en' : 'sv',
+    });
+  } catch (err) {
+    const permanent = err instanceof MailError && err.permanent;
+    const lastError = maskAddresses(err instanceof Error ? err.message : String(err));
+    await db.update(outbox)
+      .set(permanent ? { status: 'failed', lastError, sentAt: sql`now()` } : { status: 'pending', lastError, sentAt: null })
+      .where(claimed);
+    return { row: { ...row, lastError }, outcome: permanent ? 'failed' : 'pending' };
+  }
+  await db.update(outbox).set({ status: 'sent', sentAt: sql`now()`, lastError: null }).where(claimed);
+  return { row, outcome: 'sent' };
+}
+
+/**
+ * Tells the office that a step's email was refused: one delivery-failed row per step (the outbox key),
+ * listing every refused row of the step; while it is still pending a later refusal is added to it.
+ */
+async function alertOffice({ db, mail }: DeliveryDeps, failed: OutboxRow): Promise<void> {
+  // Not about an alert, nor about the office's own address: neither alert could arrive.
+  if (failed.template === 'delivery-failed' || sameAddress(failed.recipient, mail.officeEmail)) return;
+  const refused = await db.select({ template: outbox.template, recipient: outbox.recipient, lastError: outbox.lastError })
+    .from(outbox)
+    .where(and(eq(outbox.caseId, failed.caseId), eq(outbox.seq, failed.seq), eq(outbox.status, 'failed'), ne(outbox.template, 'delivery-failed')))
+    .orderBy(asc(outbox.id));
+  const [known] = await db.select({ title: cases.title }).from(cases).where(eq(cases.id, failed.caseId));
+  const templates = loadTemplates();
+  const language: Language = 'sv';
+  const email = templates.render('delivery-failed', language, {
+    caseNumber: failed.caseId,
+    title: known?.title ?? failed.caseId,
+    link: caseLink(mail, failed.caseId),
+    failures: refused.map((r) => `${templates.label(language, 'template', r.template) ?? r.template} (${r.recipient}): ${r.lastError ?? ''}`),
+  });
+  await db.insert(outbox)
+    .values({
+      caseId: failed.caseId, seq: failed.seq, template: 'delivery-failed', recipient: mail.officeEmail, language, ...email,
+      messageId: messageId(failed.caseId, failed.seq, 'delivery-failed', mail.officeEmail),
+    })
+    .onConflictDoUpdate({
+      target: [outbox.caseId, outbox.seq, outbox.template, outbox.recipient],
+      set: { subject: sql`excluded.subject`, text: sql`excluded.text`, html: sql`excluded.html` },
+      setWhere: eq(outbox.status, 'pending'),
+    });
+}
+
+async function stepCounts(db: Db, step: SQL): Promise<DeliveryCounts> {
+  const counts = await statusCounts(db, step);
+  return { sent: counts.sent, failed: counts.failed, pending: counts.pending + counts.sending };
+}
+
+async function statusCounts(db: Db, scope?: SQL): Promise<Record<'pending' | 'sending' | 'sent' | 'failed', number>> {
+  const rows = await db.select({ status: outbox.status, n: sql<number>`count(*)::int` }).from(outbox).where(scope).groupBy(outbox.status);
+  const n = (status: string) => rows.find((r) => r.status === status)?.n ?? 0;
+  return { pending: n('pending'), sending: n('sending'), sent: n('sent'), failed: n('failed') };
+}
+
+// ---- the sweeper: rows whose activity gave up ----------------------------------------------------
+
+export interface OutboxSweeper {
+  start(): void;
+  /** Stops the loop and waits for a sweep under way. */
+  stop(): Promise<void>;
+  /** One sweep now; what the loop runs every intervalMs. */
+  sweep(): Promise<DeliveryCounts>;
+}
+
+/**
+ * Sends pending rows older than pendingAfterMs (the step's own activity goes first), e.g. after the mail
+ * server was down longer than the activity's retries, and sends again rows left 'sending' by a process
+ * that died (see the top of this file). Safe beside deliverEmails and other sweepers: the same claim.
+ * A sweep stops at the first row the server could not take and tries again next interval.
+ */
+export function createOutboxSweeper({
+  db, mailer, mail, intervalMs, pendingAfterMs = 5_000, staleSendingAfterMs = 10 * 60_000, logger = pino({ name: 'outbox' }),
+}: DeliveryDeps & { intervalMs: number; pendingAfterMs?: number; staleSendingAfterMs?: number; logger?: Logger }): OutboxSweeper {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let started = false;
+
+  async function sweep(): Promise<DeliveryCounts> {
+    await db.update(outbox)
+      .set({ status: 'pending', lastError: 'interrupted while sending; sent again' })
+      .where(and(eq(outbox.status, 'sending'), lt(outbox.sentAt, ago(staleSendingAfterMs))));
+    return deliverPending({ db, mailer, mail }, lt(outbox.createdAt, ago(pendingAfterMs)), { stopAtTransient: true });
+  }
+
+  function tick() {
+    running = sweep()
+      .then((done) => { if (done.sent + done.failed + done.pending > 0) logger.info(done, 'outbox swept'); })
+      .catch((err: unknown) => { logger.warn({ error: maskAddresses(String(err)) }, 'outbox sweep failed'); })
+      .finally(() => {
+        running = undefined;
+        if (started) schedule();
+      });
+  }
+
+  function schedule() {
+    timer = setTimeout(tick, intervalMs);
+    timer.unref();
+  }
+
+  return {
+    start() {
+      if (started) return;
+      started = true;
+      schedule();
+    },
+    async stop() {
+      started = false;
+      clearTimeout(timer);
+      await running;
+    },
+    sweep,
+  };
+}
+
+const ago = (ms: number) => sql`now() - ${Math.max(0, Math.round(ms))}::integer * interval '1 millisecond'`;
+
+// ---- the dashboard ---------------------------------------------------------------------------------
+
+export interface OutboxHealth {
+  counts: Record<'pending' | 'sending' | 'sent' | 'failed', number>;
+  /** When the oldest unsent row was written: a long wait means mail is not going out. */
+  oldestPendingAt: string | null;
+  /** Newest first; no addresses (the error texts are masked when stored). */
+  latestFailures: { caseId: string; seq: number; template: string; lastError: string | null; at: string }[];
+}
+
+export async function outboxHealth(db: Db, { latest = 20 }: { latest?: number } = {}): Promise<OutboxHealth> {
+  const counts = await statusCounts(db);
+  const [oldest] = await db.select({ createdAt: outbox.createdAt }).from(outbox)
+    .where(inArray(outbox.status, ['pending', 'sending'])).orderBy(asc(outbox.createdAt)).limit(1);
+  const failures = await db.select({
+    caseId: outbox.caseId, seq: outbox.seq, template: outbox.template, lastError: outbox.lastError, sentAt: outbox.sentAt, createdAt: outbox.createdAt,
+  }).from(outbox)
+    .where(eq(outbox.status, 'failed'))
+    .orderBy(desc(sql`coalesce(${outbox.sentAt}, ${outbox.createdAt})`), desc(outbox.id))
+    .limit(latest);
+  return {
+    counts,
+    oldestPendingAt: oldest?.createdAt ?? null,
+    latestFailures: failures.map(({ sentAt, createdAt, ...f }) => ({ ...f, at: sentAt ?? createdAt })),
+  };
+}

@@ -1,0 +1,217 @@
+// Writes of the case workflow to PostgreSQL: the audit trail, the read model (the projection of the
+// workflow's CaseView), the outbox, savings claims and frame reservations. Every write is idempotent on
+// (case, step sequence), so a retried activity changes nothing the second time.
+import { ApplicationFailure } from '@temporalio/common';
+import { and, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
+import { appendAuditEvent, auditContent, isRecorded } from '../db/audit';
+import type { Db } from '../db/client';
+import {
+  cases, changeRequests, councilAgenda, councilMeetings, decisions, frameReservations, outbox, portfolioFrames, portfolios, reports, savingsClaims,
+} from '../db/schema';
+import type { CaseView, FrameReservation, SavingsConflict, Stage, StepRecord } from '../workflows/types';
+import type { CaseActivities, EmailPlanner } from './contract';
+
+export type PersistenceActivities = Pick<CaseActivities, 'recordStep' | 'findSavingsConflicts' | 'reserveFrame'>;
+
+/** Stages where a case ended without money: its savings claims no longer block anyone. */
+const ENDED_UNGRANTED: Stage[] = ['rejected', 'withdrawn', 'lapsed', 'redirected'];
+
+export function createPersistenceActivities({ db, planEmails }: { db: Db; planEmails: EmailPlanner }): PersistenceActivities {
+  return {
+    async recordStep(step) {
+      await db.transaction(async (tx) => {
+        if (await isRecorded(tx, step.caseId, step.seq)) return;
+        // A step older than the stored view (an out-of-order retry) leaves the projection alone.
+        if (await upsertCase(tx, step)) await projectView(tx, step.view);
+        await recordDecision(tx, step);
+        await addToAgenda(tx, step);
+        const drafts = await planEmails(tx, step);
+        if (drafts.length > 0) {
+          await tx.insert(outbox)
+            .values(drafts.map((d) => ({ caseId: step.caseId, seq: step.seq, ...d })))
+            .onConflictDoNothing({ target: [outbox.caseId, outbox.seq, outbox.template, outbox.recipient] });
+        }
+        // Last, so the chain's lock is held only for the append and the commit.
+        await appendAuditEvent(tx, auditContent(step));
+      });
+    },
+
+    async findSavingsConflicts(caseId, keys) {
+      if (keys.length === 0) return [];
+      const rows = await db.select({
+        key: savingsClaims.key,
+        caseIds: sql<string[]>`array_agg(${savingsClaims.caseId} ORDER BY ${savingsClaims.caseId})`,
+      }).from(savingsClaims)
+        .where(and(inArray(savingsClaims.key, keys), eq(savingsClaims.status, 'live'), ne(savingsClaims.caseId, caseId)))
+        .groupBy(savingsClaims.key)
+        .orderBy(savingsClaims.key);
+      return rows satisfies SavingsConflict[];
+    },
+
+    reserveFrame: (args) => reserveFrame(db, args),
+  };
+}
+
+/** Inserts or advances the case row; false when the stored view is already at or past this step. */
+async function upsertCase(tx: Db, step: StepRecord): Promise<boolean> {
+  const v = step.view;
+  const changes = {
+    title: v.title,
+    organisation: v.organisation,
+    portfolio: v.portfolio,
+    kind: v.kind,
+    stage: v.stage,
+    applicantStatus: v.applicantStatus.code,
+    ruleSetVersion: v.ruleSetVersion,
+    grantedAmount: v.grantedAmount,
+    view: v,
+    seq: step.seq,
+    updatedAt: v.updatedAt,
+    applicationAt: v.application?.submittedAt ?? null,
+    // A return to preparation is not a decision; lead times run to the approval or rejection.
+    decisionAt: v.decision && v.decision.outcome !== 'return' ? v.decision.at : null,
+    projectStart: v.decision?.outcome === 'approve' ? v.decision.projectStart ?? null : null,
+    closedAt: v.closedAt,
+  };
+  const written = await tx.insert(cases).values({ id: v.id, createdAt: v.createdAt, ...changes }).onConflictDoUpdate({
+    target: cases.id,
+    // Lead time counts from the first application, not from an answer to a completion request.
+    set: { ...changes, applicationAt: sql`coalesce(${cases.applicationAt}, excluded.application_at)` },
+    setWhere: sql`${cases.seq} < excluded.seq`,
+  }).returning({ id: cases.id });
+  return written.length > 0;
+}
+
+/** The view's reports, change requests and savings claims as rows. */
+async function projectView(tx: Db, v: CaseView): Promise<void> {
+  await tx.delete(reports).where(eq(reports.caseId, v.id));
+  if (v.reports.length > 0) {
+    await tx.insert(reports).values(v.reports.map((r) => ({
+      caseId: v.id, id: r.id, type: r.type, periodStart: r.periodStart, periodEnd: r.periodEnd,
+      dueDate: r.dueDate, dueAt: r.dueAt, status: r.status, receivedAt: r.receivedAt ?? null,
+    })));
+  }
+
+  for (const c of v.changeRequests) {
+    const row = {
+      reason: c.reason, newTotalCost: c.newTotalCost ?? null, newEndDate: c.newEndDate ?? null, scopeChange: c.scopeChange ?? null,
+      tier: c.tier, status: c.status, requestedAt: c.requestedAt, decidedAt: c.decidedAt ?? null,
+    };
+    await tx.insert(changeRequests).values({ caseId: v.id, id: c.id, ...row })
+      .onConflictDoUpdate({ target: [changeRequests.caseId, changeRequests.id], set: row });
+  }
+
+  const claims = v.application?.savingsClaims ?? [];
+  const removed = new Set(v.doubleCount.filter((d) => d.resolution === 'removed').map((d) => d.key));
+  // An approved case keeps its claims booked for good, completed or terminated: a realised saving is not booked twice.
+  const ended = ENDED_UNGRANTED.includes(v.stage);
+  const keys = claims.map((c) => c.key);
+  await tx.delete(savingsClaims).where(and(eq(savingsClaims.caseId, v.id), keys.length > 0 ? notInArray(savingsClaims.key, keys) : undefined));
+  for (const c of claims) {
+    const row = {
+      description: c.description ?? null,
+      amountPerYear: c.amountPerYear ?? null,
+      status: removed.has(c.key) ? 'removed' : ended ? 'closed' : 'live',
+    };
+    await tx.insert(savingsClaims).values({ caseId: v.id, key: c.key, ...row })
+      .onConflictDoUpdate({ target: [savingsClaims.caseId, savingsClaims.key], set: row });
+  }
+}
+
+type DecisionRow = Omit<typeof decisions.$inferInsert, 'caseId' | 'seq' | 'decidedBy' | 'at'>;
+
+/** The structured decision a decision-like step took, read from the view it produced; null for other steps. */
+function decisionOf(step: StepRecord): DecisionRow | null {
+  const v = step.view;
+  switch (step.action) {
+    case 'screen-idea':
+      return v.idea.screening ? { kind: 'screening', outcome: v.idea.screening.outcome, motivation: v.idea.screening.reason } : null;
+    case 'recommend':
+      return v.preparation ? { kind: 'preparation', outcome: v.preparation.recommendation, motivation: v.preparation.motivation } : null;
+    case 'council-opinion':
+      return v.council?.opinion ? { kind: 'council', outcome: v.council.opinion, motivation: v.council.comment } : null;
+    case 'budget-check':
+      return v.budgetCheck ? { kind: 'budget', outcome: v.budgetCheck.outcome, motivation: v.budgetCheck.remarks } : null;
+    case 'decide':
+      return v.decision ? {
+        kind: 'grant', outcome: v.decision.outcome, amount: v.decision.grantedAmount, tier: v.decision.tier, motivation: v.decision.motivation,
+      } : null;
+    case 'decide-change': {
+      // Only one change request is open at a time, so the one just decided is the newest.
+      const c = v.changeRequests[v.changeRequests.length - 1];
+      return c ? { kind: 'change', outcome: c.status, amount: c.newTotalCost, tier: c.tier, motivation: c.motivation } : null;
+    }
+    case 'terminate':
+      return { kind: 'termination', outcome: 'terminated', amount: v.grantedAmount, tier: v.grantTier, motivation: v.terminated?.motivation };
+    case 'approve-closure':
+      return { kind: 'closure', outcome: 'approved', motivation: v.closure?.comment };
+    default:
+      return null;
+  }
+}
+
+async function recordDecision(tx: Db, step: StepRecord): Promise<void> {
+  const d = decisionOf(step);
+  if (!d) return;
+  await tx.insert(decisions).values({
+    caseId: step.caseId, seq: step.seq, decidedBy: step.actor.id, at: step.at,
+    ...d, motivation: step.motivation ?? d.motivation ?? null,
+  }).onConflictDoNothing();
+}
+
+/**
+ * The agenda row for schedule-council. The API checks that the meeting exists before the workflow
+ * accepts the step; a missing meeting must not wedge the case in retries, so the row is then left out.
+ */
+async function addToAgenda(tx: Db, step: StepRecord): Promise<void> {
+  const meetingId = step.view.council?.meetingId;
+  if (step.action !== 'schedule-council' || !meetingId) return;
+  const [meeting] = await tx.select({ id: councilMeetings.id }).from(councilMeetings).where(eq(councilMeetings.id, meetingId));
+  if (meeting) await tx.insert(councilAgenda).values({ meetingId, caseId: step.caseId }).onConflictDoNothing();
+}
+
+const YEAR = /^\d{4}$/;
+
+async function reserveFrame(
+  db: Db,
+  { caseId, portfolio, amountsByYear, enforce }: Parameters<CaseActivities['reserveFrame']>[0],
+): Promise<FrameReservation> {
+  const wanted = Object.entries(amountsByYear).map(([year, amount]) => {
+    if (!YEAR.test(year) || !Number.isSafeInteger(amount) || amount < 0) {
+      throw ApplicationFailure.nonRetryable(`frame reservation for ${caseId}: ${year}: ${amount} is not a year and a whole SEK amount`, 'InvalidInput');
+    }
+    return { year: Number(year), amount };
+  }).filter((w) => w.amount > 0).sort((a, b) => a.year - b.year);
+
+  return db.transaction(async (tx) => {
+    // One reserver per portfolio at a time: the check below then sees every committed reservation.
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(7302, hashtext(${portfolio}))`);
+    const [known] = await tx.select({ id: portfolios.id }).from(portfolios).where(eq(portfolios.id, portfolio));
+    if (!known) throw ApplicationFailure.nonRetryable(`frame reservation for ${caseId}: there is no portfolio ${portfolio}`, 'InvalidInput');
+    if (enforce && wanted.length > 0) {
+      const years = wanted.map((w) => w.year);
+      const frames = await tx.select({ year: portfolioFrames.year, amount: portfolioFrames.amount }).from(portfolioFrames)
+        .where(and(eq(portfolioFrames.portfolioId, portfolio), inArray(portfolioFrames.year, years)));
+      const held = await tx.select({
+        year: frameReservations.year,
+        others: sql<number>`coalesce(sum(${frameReservations.amount}) FILTER (WHERE ${frameReservations.caseId} <> ${caseId}), 0)`.mapWith(Number),
+        own: sql<number>`coalesce(sum(${frameReservations.amount}) FILTER (WHERE ${frameReservations.caseId} = ${caseId}), 0)`.mapWith(Number),
+      }).from(frameReservations)
+        .where(and(eq(frameReservations.portfolioId, portfolio), inArray(frameReservations.year, years)))
+        .groupBy(frameReservations.year);
+      for (const { year, amount: requested } of wanted) {
+        const h = held.find((r) => r.year === year);
+        // Keeping or lowering what the case already holds never needs room, even where a frame was cut since.
+        if (requested <= (h?.own ?? 0)) continue;
+        const frame = frames.find((f) => f.year === year)?.amount ?? 0;
+        const reserved = h?.others ?? 0;
+        if (frame - reserved < requested) return { ok: false, year, frame, reserved, requested };
+      }
+    }
+    await tx.delete(frameReservations).where(eq(frameReservations.caseId, caseId));
+    if (wanted.length > 0) {
+      await tx.insert(frameReservations).values(wanted.map((w) => ({ caseId, portfolioId: portfolio, year: w.year, amount: w.amount })));
+    }
+    return { ok: true };
+  });
+}

@@ -1,0 +1,101 @@
+// The Express app: security headers, JSON request logs without personal data, JSON bodies up to 256 kB,
+// every operation under /api/v1, the operations endpoints also at the root, and problem+json for every error.
+import type { Client } from '@temporalio/client';
+import express, { type Express, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import pino, { type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import swaggerUi from 'swagger-ui-express';
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import { createVerifier } from './auth';
+import { idempotencyStore } from './idempotency';
+import { BASE_PATH, openApiDocument } from './openapi';
+import { expressPath, mountOperations, type Operation } from './operation';
+import { HttpProblem, problemHandler, sendProblem } from './problems';
+import { actionOperations } from './routes/actions';
+import { auditOperations } from './routes/audit';
+import { caseOperations } from './routes/cases';
+import { dashboardOperations } from './routes/dashboard';
+import { historyOperations } from './routes/history';
+import { metaOperations } from './routes/meta';
+import { referenceOperations } from './routes/reference';
+
+export interface AppDeps {
+  db: Db;
+  temporal: Client;
+  config: Config;
+  mailer: { verify(): Promise<boolean> };
+  logger?: Logger;
+}
+
+export const BODY_LIMIT = '256kb';
+
+const DOCS_PATH = {
+  '/docs': {
+    get: {
+      operationId: 'docs', tags: ['Operations'], summary: 'This reference, browsable (Swagger UI)', security: [],
+      responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } },
+    },
+  },
+};
+
+/** 405 for a known path with another method, 404 for anything else. */
+function unknownRoute(ops: Operation[], atRootToo: Operation[]) {
+  const routes = ops.map((op) => ({
+    method: op.method.toUpperCase(),
+    pattern: new RegExp(`^${atRootToo.includes(op) ? `(${BASE_PATH})?` : BASE_PATH}${expressPath(op.path).replace(/:\w+/g, '[^/]+')}/?$`),
+  }));
+  return (req: Request, res: Response) => {
+    const allowed = routes.filter((r) => r.pattern.test(req.path)).map((r) => r.method);
+    if (allowed.length > 0) {
+      res.setHeader('Allow', allowed.join(', '));
+      return sendProblem(req, res, new HttpProblem('method-not-allowed', `${req.method} is not supported here; use ${allowed.join(' or ')}`));
+    }
+    sendProblem(req, res, new HttpProblem('not-found', `No endpoint ${req.method} ${req.path}`));
+  };
+}
+
+export function createApp(deps: AppDeps): Express {
+  const logger = deps.logger ?? pino({ level: deps.config.logLevel });
+  let document: Record<string, unknown> = {};
+  const meta = metaOperations(deps, () => document);
+  const ops = [
+    ...meta,
+    ...caseOperations(deps),
+    ...actionOperations(deps),
+    ...historyOperations(deps),
+    ...auditOperations(deps),
+    ...dashboardOperations(deps),
+    ...referenceOperations(deps),
+  ];
+  document = openApiDocument(ops, DOCS_PATH);
+  const mountDeps = { verify: createVerifier(deps.config.jwt), idempotency: idempotencyStore(deps.db) };
+
+  const app = express();
+  app.use(pinoHttp({
+    logger,
+    // Method, path (no query string: it may hold search words), status and duration; never headers or bodies.
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    autoLogging: { ignore: (req) => /^\/(healthz|readyz)$/.test(req.url ?? '') },
+  }));
+  app.use(helmet());
+  app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+
+  const api = express.Router();
+  mountOperations(api, ops, mountDeps);
+  api.use('/docs', swaggerUi.serve, swaggerUi.setup(document));
+  app.use(BASE_PATH, api);
+
+  const root = express.Router();
+  mountOperations(root, meta, mountDeps);
+  root.use('/docs', swaggerUi.serve, swaggerUi.setup(document));
+  app.use(root);
+
+  app.use(unknownRoute(ops, meta));
+  app.use(problemHandler(logger));
+  return app;
+}

@@ -1,0 +1,106 @@
+// Bearer JWTs: HS256 with a shared secret (the embedded default generates one once under data/), or an
+// identity provider's JWKS. The verified claims become the Actor that the workflow records.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+import type { Config } from '../config';
+import type { Actor } from '../workflows/types';
+import { HttpProblem } from './problems';
+
+export const ROLES = ['applicant', 'officer', 'valuer', 'preparer', 'council', 'budget', 'auditor', 'admin'] as const;
+export type Role = (typeof ROLES)[number] | 'decider';
+
+const roleClaim = z.string().refine((r) => (ROLES as readonly string[]).includes(r) || /^decider:[a-z0-9-]{1,50}$/.test(r),
+  { message: `a role: ${ROLES.join(', ')} or decider:<tier>` });
+
+const claims = z.object({
+  sub: z.string().min(1).max(200),
+  name: z.string().min(1).max(200).optional(),
+  email: z.email().optional(),
+  roles: z.array(roleClaim).min(1),
+  org: z.string().min(1).max(100).optional(),
+});
+export type Claims = z.infer<typeof claims>;
+
+/** The shared secret: configured, or generated once for the embedded default and kept in secretFile. */
+export function signingSecret(jwt: Config['jwt']): Uint8Array {
+  if (jwt.secret) return new TextEncoder().encode(jwt.secret);
+  try {
+    return new TextEncoder().encode(fs.readFileSync(jwt.secretFile, 'utf8').trim());
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  fs.mkdirSync(path.dirname(jwt.secretFile), { recursive: true });
+  try {
+    // 'wx': when two processes start together, the second reads the first one's secret.
+    fs.writeFileSync(jwt.secretFile, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return new TextEncoder().encode(fs.readFileSync(jwt.secretFile, 'utf8').trim());
+}
+
+export async function signToken(jwt: Config['jwt'], claimed: Claims, expiresIn = '12h'): Promise<string> {
+  const c = claims.parse(claimed);
+  const token = new SignJWT({ ...c }).setProtectedHeader({ alg: 'HS256' }).setSubject(c.sub).setIssuedAt().setExpirationTime(expiresIn);
+  if (jwt.issuer) token.setIssuer(jwt.issuer);
+  if (jwt.audience) token.setAudience(jwt.audience);
+  return token.sign(signingSecret(jwt));
+}
+
+export type Verifier = (token: string) => Promise<Actor>;
+
+export function createVerifier(jwt: Config['jwt']): Verifier {
+  const key: Uint8Array | JWTVerifyGetKey = jwt.jwksUrl ? createRemoteJWKSet(new URL(jwt.jwksUrl)) : signingSecret(jwt);
+  const options = {
+    algorithms: jwt.jwksUrl ? ['RS256', 'PS256', 'ES256', 'EdDSA'] : ['HS256'],
+    issuer: jwt.issuer,
+    audience: jwt.audience,
+    requiredClaims: ['sub'],
+  };
+  return async (token) => {
+    const { payload } = typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
+    const c = claims.parse(payload);
+    return { id: c.sub, name: c.name ?? c.sub, email: c.email, roles: c.roles, org: c.org };
+  };
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request { actor?: Actor }
+  }
+}
+
+/** Sets req.actor from the bearer token, or answers 401. */
+export function authenticate(verify: Verifier): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const match = /^Bearer ([^\s]+)$/i.exec(req.headers.authorization ?? '');
+    if (!match) throw new HttpProblem('unauthenticated', 'Send a bearer token in the Authorization header');
+    try {
+      req.actor = await verify(match[1]);
+    } catch {
+      res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+      throw new HttpProblem('unauthenticated', 'The token is invalid, expired or lacks the required claims (sub, roles)');
+    }
+    next();
+  };
+}
+
+export function actorOf(req: Request): Actor {
+  if (!req.actor) throw new HttpProblem('unauthenticated', 'Send a bearer token in the Authorization header');
+  return req.actor;
+}
+
+export function hasRole(actor: Actor, role: Role): boolean {
+  return role === 'decider' ? actor.roles.some((r) => r.startsWith('decider:')) : actor.roles.includes(role);
+}
+
+/** Every role but applicant sees every case. */
+export const seesAllCases = (actor: Actor): boolean => actor.roles.some((r) => r !== 'applicant');
+
+/** Applicants see only their own organisation's cases. */
+export const maySeeCase = (actor: Actor, organisation: string): boolean => seesAllCases(actor) || actor.org === organisation;

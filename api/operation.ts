@@ -1,0 +1,97 @@
+// One declaration per endpoint: its zod schemas validate the request and also generate the OpenAPI
+// document, so the routes and their documentation cannot drift apart.
+import type { Request, Response, Router } from 'express';
+import type { z } from 'zod';
+import type { Actor } from '../workflows/types';
+import { actorOf, authenticate, hasRole, type Role, type Verifier } from './auth';
+import type { IdempotencyStore } from './idempotency';
+import { HttpProblem, type ProblemKind } from './problems';
+
+type AnyObject = z.ZodType<Record<string, unknown>>;
+
+export interface Operation<P extends AnyObject = AnyObject, Q extends AnyObject = AnyObject, B extends z.ZodType = z.ZodType> {
+  id: string;
+  method: 'get' | 'post' | 'put';
+  /** OpenAPI style, below the base path: `/cases/{id}`. */
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  /** 'anyone': no token needed; 'authenticated': any valid token; else one of these roles. */
+  access: 'anyone' | 'authenticated' | Role[];
+  params?: P;
+  query?: Q;
+  body?: B;
+  success: {
+    status: number;
+    description: string;
+    schema?: z.ZodType;
+    /** Other representations of the same answer (e.g. CSV); handled by the operation itself. */
+    alternatives?: { contentType: string; schema: z.ZodType }[];
+  };
+  /** Problems this operation adds to those implied by access, params, query and body. */
+  problems?: ProblemKind[];
+  handler(ctx: Context<z.infer<P>, z.infer<Q>, z.infer<B>>): Promise<unknown>;
+}
+
+export interface Context<P, Q, B> {
+  req: Request;
+  res: Response;
+  /** Set for every operation whose access is not 'anyone'. */
+  actor: Actor;
+  params: P;
+  query: Q;
+  body: B;
+}
+
+/** Keeps the handler's types tied to the schemas; returns the operation unchanged. */
+export function defineOperation<P extends AnyObject, Q extends AnyObject, B extends z.ZodType>(op: Operation<P, Q, B>): Operation {
+  return op as unknown as Operation;
+}
+
+export const expressPath = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1');
+
+/** Every POST may carry an Idempotency-Key; PUTs are idempotent by themselves. */
+export const takesIdempotencyKey = (op: Operation): boolean => op.method === 'post';
+
+/** Validates path, query and body together, so one answer lists every field that is wrong. */
+function parseRequest(op: Operation, req: Request): { params: Record<string, unknown>; query: Record<string, unknown>; body: unknown } {
+  const parts = [
+    { schema: op.params, value: req.params, prefix: ['path'] },
+    { schema: op.query, value: req.query, prefix: ['query'] },
+    // An action without required fields may be posted without a body.
+    { schema: op.body, value: req.body ?? {}, prefix: [] },
+  ].map(({ schema, value, prefix }) => ({ result: schema?.safeParse(value), prefix }));
+  const errors = parts.flatMap(({ result, prefix }) => (result && !result.success
+    ? result.error.issues.map((i) => ({ path: [...prefix, ...i.path.map(String)].join('.'), message: i.message }))
+    : []));
+  if (errors.length > 0) throw new HttpProblem('validation-failed', 'Some fields are missing or invalid', { errors });
+  const [params, query, body] = parts.map(({ result }) => (result?.success ? result.data : undefined));
+  return { params: (params ?? {}) as Record<string, unknown>, query: (query ?? {}) as Record<string, unknown>, body };
+}
+
+export function mountOperations(router: Router, ops: Operation[], deps: { verify: Verifier; idempotency: IdempotencyStore }): void {
+  const auth = authenticate(deps.verify);
+  for (const op of ops) {
+    const handlers = op.access === 'anyone' ? [] : [auth];
+    router[op.method](expressPath(op.path), ...handlers, async (req: Request, res: Response) => {
+      const actor = op.access === 'anyone' ? (undefined as unknown as Actor) : actorOf(req);
+      if (Array.isArray(op.access) && !op.access.some((role) => hasRole(actor, role))) {
+        throw new HttpProblem('forbidden', `Only ${op.access.join(', ')} may do this`);
+      }
+      if (op.body && req.body === undefined && Number(req.headers['content-length'] ?? 0) > 0) {
+        throw new HttpProblem('unsupported-media-type', 'Send the body as application/json');
+      }
+      const { params, query, body } = parseRequest(op, req);
+      const run = () => op.handler({ req, res, actor, params, query, body });
+      const key = req.get('Idempotency-Key');
+      const answer = takesIdempotencyKey(op) && key !== undefined
+        ? await deps.idempotency.once(req, res, actor.id, key, op.success.status, run)
+        : { status: op.success.status, body: await run() };
+      if (res.headersSent) return;
+      // A replayed refusal is still a problem document.
+      if (answer.status >= 400) res.type('application/problem+json');
+      res.status(answer.status).json(answer.body);
+    });
+  }
+}

@@ -1,0 +1,88 @@
+// RFC 9457 problem details: every error leaves the API as application/problem+json, with a title in the
+// caller's language (Swedish by default, English on request) and a stable type URI per kind of problem.
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { BadCursorError } from '../db/readModel';
+
+export const PROBLEM_BASE = 'https://projektkontoret.stockholm.se/problems/';
+
+const KINDS = {
+  'malformed-request': { status: 400, sv: 'Felaktig begäran', en: 'Malformed request' },
+  'validation-failed': { status: 400, sv: 'Ogiltiga uppgifter', en: 'Invalid input' },
+  unauthenticated: { status: 401, sv: 'Inloggning krävs', en: 'Authentication required' },
+  forbidden: { status: 403, sv: 'Åtgärden är inte tillåten för dig', en: 'Not allowed for you' },
+  'not-found': { status: 404, sv: 'Finns inte', en: 'Not found' },
+  'method-not-allowed': { status: 405, sv: 'Metoden stöds inte här', en: 'Method not allowed' },
+  'stage-not-allowed': { status: 409, sv: 'Åtgärden är inte möjlig i ärendets nuvarande skede', en: 'Action not allowed in the current stage' },
+  'in-progress': { status: 409, sv: 'En likadan begäran pågår redan', en: 'The same request is already in progress' },
+  'payload-too-large': { status: 413, sv: 'Begäran är för stor', en: 'Request too large' },
+  'unsupported-media-type': { status: 415, sv: 'Innehållstypen stöds inte', en: 'Unsupported media type' },
+  'rule-violation': { status: 422, sv: 'Regelbrott', en: 'Rule violation' },
+  'idempotency-key-reused': { status: 422, sv: 'Idempotency-Key återanvänd med annat innehåll', en: 'Idempotency-Key reused with a different request' },
+  unavailable: { status: 503, sv: 'Tjänsten är inte tillgänglig just nu', en: 'Service unavailable' },
+  internal: { status: 500, sv: 'Internt fel', en: 'Internal error' },
+} as const;
+
+export type ProblemKind = keyof typeof KINDS;
+export const PROBLEM_KINDS = Object.keys(KINDS) as ProblemKind[];
+export const problemStatus = (kind: ProblemKind): number => KINDS[kind].status;
+
+export interface FieldError { path: string; message: string }
+
+/** Thrown anywhere in a request; the error handler renders it. `extra` adds members (errors, stage, allowedActions). */
+export class HttpProblem extends Error {
+  constructor(readonly kind: ProblemKind, readonly detail: string, readonly extra: Record<string, unknown> = {}) {
+    super(detail);
+  }
+  get status(): number { return KINDS[this.kind].status; }
+}
+
+/** The problem's JSON body, titled in the caller's language. */
+export function problemBody(req: Request, problem: HttpProblem): Record<string, unknown> {
+  const lang = req.acceptsLanguages('sv', 'en') === 'en' ? 'en' : 'sv';
+  return {
+    type: PROBLEM_BASE + problem.kind,
+    title: KINDS[problem.kind][lang],
+    status: problem.status,
+    detail: problem.detail,
+    instance: req.originalUrl.split('?')[0],
+    ...problem.extra,
+  };
+}
+
+export function sendProblem(req: Request, res: Response, problem: HttpProblem): void {
+  res.status(problem.status).type('application/problem+json').json(problemBody(req, problem));
+}
+
+/** body-parser's errors carry `type`; everything unknown is a 500 that is logged, not shown. */
+function toProblem(err: unknown): HttpProblem | undefined {
+  if (err instanceof HttpProblem) return err;
+  if (err instanceof BadCursorError) {
+    return new HttpProblem('validation-failed', 'The cursor is not one this list gave out', { errors: [{ path: 'query.cursor', message: err.message }] });
+  }
+  const type = (err as { type?: unknown } | null)?.type;
+  switch (type) {
+    case 'entity.parse.failed': return new HttpProblem('malformed-request', 'The body is not valid JSON');
+    case 'entity.too.large': return new HttpProblem('payload-too-large', 'The body is larger than the limit');
+    case 'charset.unsupported':
+    case 'encoding.unsupported': return new HttpProblem('unsupported-media-type', 'Unsupported charset or content encoding');
+    case 'request.aborted': return new HttpProblem('malformed-request', 'The request was aborted');
+    default: return undefined;
+  }
+}
+
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- Express knows an error handler by its four parameters
+  return (err, req, res, _next) => {
+    if (res.headersSent) {
+      // A streamed answer cannot turn into a problem any more; cut it so the client sees it is incomplete.
+      logger.error({ err }, 'error after the response started');
+      res.destroy();
+      return;
+    }
+    const problem = toProblem(err);
+    if (problem) return sendProblem(req, res, problem);
+    logger.error({ err }, 'unhandled error');
+    sendProblem(req, res, new HttpProblem('internal', 'Something went wrong; it has been logged'));
+  };
+}

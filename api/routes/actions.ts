@@ -1,0 +1,99 @@
+// Every human step as POST /cases/{id}/actions/{action}: sent to the case's workflow as a Temporal Update,
+// which validates (stage, role, delegation, rules) and records it; the caller gets the case view back.
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../../db/client';
+import { councilMeetings } from '../../db/schema';
+import { ACTION_NAMES, actionInputs, type ActionName } from '../../workflows/inputs';
+import { actionUpdates, REFUSAL } from '../../workflows/messages';
+import { ACTION_RULES, actorMayAct } from '../../workflows/permissions';
+import type { Actor, CaseView } from '../../workflows/types';
+import type { AppDeps } from '../app';
+import type { Role } from '../auth';
+import { defineOperation, type Operation } from '../operation';
+import { HttpProblem, type FieldError } from '../problems';
+import { caseIdParam, caseViewSchema } from './caseSchemas';
+import { forCaller, loadCase } from './cases';
+
+const SUMMARIES: Record<ActionName, string> = {
+  'screen-idea': 'Screen the idea sketch: approve (invite an application), reject or redirect',
+  'submit-application': 'Submit the application (ansökan), or answer a completion request with an updated one',
+  assign: 'Assign a coach and a preparation group (beredningsgrupp)',
+  'record-valuation': 'Record the central valuation (nyttovärdering); not by a valuer from the applying organisation',
+  'resolve-double-count': 'Resolve a savings claim that another case has already booked',
+  'request-completion': 'Ask the applicant for completion (komplettering) by a date',
+  recommend: "Give the preparation group's recommendation",
+  'schedule-council': "Put the case on a meeting of utvecklingsrådet (the development council)",
+  'council-opinion': "Record the council's advisory opinion and priority",
+  'budget-check': "Record budgetledningen's check of the decision proposal",
+  decide: 'Decide: approve (with grant and project start), reject, or return to preparation; by the delegation tier for the amount',
+  'submit-report': 'File a status, tertial or year-end report',
+  'request-change': 'Request a change of money, time or scope (ändringsbegäran)',
+  'decide-change': 'Decide the open change request; by the delegation tier for the new total',
+  terminate: 'Terminate the project (avbryta); a final report is still required',
+  'submit-final-report': 'File the final report (slutrapport)',
+  'approve-closure': 'Approve the closure (avslut); effect follow-up begins',
+  'submit-effect-report': 'File an effect report (effekthemtagning): realised benefits and savings',
+  withdraw: 'Withdraw the case (before the decision)',
+};
+
+const pascal = (action: string) => action.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+
+/** References the workflow cannot look up itself (it does no I/O): checked here, before the update. */
+async function checkReferences(db: Db, action: ActionName, body: unknown): Promise<void> {
+  if (action !== 'schedule-council') return;
+  const { meetingId } = body as { meetingId: string };
+  const [meeting] = await db.select({ id: councilMeetings.id }).from(councilMeetings).where(eq(councilMeetings.id, meetingId));
+  if (!meeting) throw new HttpProblem('rule-violation', `No council meeting ${meetingId}`, { rule: 'meeting-unknown' });
+}
+
+/** The workflow's refusal (ApplicationFailure of a REFUSAL type) as the matching problem. */
+function refusalProblem(err: unknown, view: CaseView): unknown {
+  if (err instanceof WorkflowNotFoundError) {
+    // The workflow has finished: the case is closed and takes no more steps.
+    return new HttpProblem('stage-not-allowed', `The case is closed (${view.stage})`, { stage: view.stage, allowedActions: [] });
+  }
+  const failure = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+  if (!(failure instanceof ApplicationFailure)) return err;
+  const details = (failure.details?.[0] ?? {}) as { stage?: string; allowedActions?: string[]; errors?: FieldError[]; rule?: string };
+  switch (failure.type) {
+    case REFUSAL.stage: return new HttpProblem('stage-not-allowed', failure.message, { stage: details.stage, allowedActions: details.allowedActions ?? [] });
+    case REFUSAL.role: return new HttpProblem('forbidden', failure.message, details.rule ? { rule: details.rule } : {});
+    case REFUSAL.invalid: return new HttpProblem('validation-failed', failure.message, { errors: details.errors ?? [] });
+    case REFUSAL.rule: return new HttpProblem('rule-violation', failure.message, details.rule ? { rule: details.rule } : {});
+    default: return err;
+  }
+}
+
+async function act(deps: AppDeps, action: ActionName, id: string, actor: Actor, input: unknown) {
+  const view = await loadCase(deps.db, id, actor);
+  if (!actorMayAct(action, actor, view)) throw new HttpProblem('forbidden', `${action} is for the applying organisation's applicants only`);
+  await checkReferences(deps.db, action, input);
+  try {
+    const after = await deps.temporal.workflow.getHandle(id).executeUpdate(actionUpdates[action], { args: [{ actor, input }] });
+    return forCaller(after, actor);
+  } catch (err) {
+    throw refusalProblem(err, view);
+  }
+}
+
+export function actionOperations(deps: AppDeps): Operation[] {
+  return ACTION_NAMES.map((action) => {
+    const { roles, stages } = ACTION_RULES[action];
+    return defineOperation({
+      id: action.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
+      method: 'post',
+      path: `/cases/{id}/actions/${action}`,
+      tag: 'Actions',
+      access: roles as Role[],
+      summary: SUMMARIES[action],
+      description: `In stage ${stages.join(', ')}. Answers with the case view after the step. A 409 names the stage and the actions the caller may take in it.`,
+      params: z.strictObject({ id: caseIdParam }),
+      body: actionInputs[action].meta({ id: `${pascal(action)}Input` }),
+      success: { status: 200, description: 'The case after the step', schema: caseViewSchema },
+      problems: ['forbidden', 'not-found', 'stage-not-allowed', 'rule-violation'],
+      handler: ({ actor, params, body }) => act(deps, action, params.id, actor, body),
+    });
+  });
+}

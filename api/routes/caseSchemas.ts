@@ -1,0 +1,130 @@
+// Response schemas of the case endpoints, mirroring workflows/types.ts (the compile-time checks at the
+// bottom keep the two in step).
+import { z } from 'zod';
+import { ACTION_NAMES, createCase, submitApplication } from '../../workflows/inputs';
+import type { CaseView } from '../../workflows/types';
+import { STAGES } from '../../workflows/types';
+
+const instant = z.string().describe('ISO 8601 instant, UTC');
+const day = z.string().describe('YYYY-MM-DD');
+const sek = z.number().int().describe('Whole SEK');
+
+export const caseIdParam = z.string().regex(/^PK-\d{4}-\d{4,}$/, 'a case number, e.g. PK-2026-0001').describe('Case number, e.g. PK-2026-0001');
+
+export const applicantStatusSchema = z.object({
+  code: z.string(),
+  text: z.object({ sv: z.string(), en: z.string() }),
+}).meta({ id: 'ApplicantStatus', description: 'What the applicant sees: who holds the ball, in plain words' });
+
+const reportSchema = z.object({
+  id: z.string(),
+  type: z.enum(['sixWeek', 'tertial1', 'tertial2', 'yearEnd', 'final', 'effect']),
+  periodStart: z.string(),
+  periodEnd: z.string(),
+  dueDate: day,
+  dueAt: instant,
+  status: z.enum(['scheduled', 'due', 'overdue', 'escalated', 'received']),
+  receivedAt: instant.optional(),
+  content: z.record(z.string(), z.unknown()).optional(),
+}).meta({ id: 'Report' });
+
+const changeRequestSchema = z.object({
+  id: z.string(),
+  requestedBy: z.string(),
+  requestedAt: instant,
+  reason: z.string(),
+  newTotalCost: sek.optional(),
+  newEndDate: day.optional(),
+  scopeChange: z.string().optional(),
+  tier: z.string().describe('The delegation tier that decides it'),
+  status: z.enum(['open', 'approved', 'rejected']),
+  decidedAt: instant.optional(),
+  decidedBy: z.string().optional(),
+  motivation: z.string().optional(),
+}).meta({ id: 'ChangeRequest' });
+
+const deadlineSchema = z.object({
+  what: z.string(),
+  from: z.enum(['applicant', 'officer', 'valuer', 'preparer', 'council', 'budget', 'decider']),
+  by: instant,
+}).meta({ id: 'Deadline' });
+
+const ideaSchema = createCase.extend({
+  organisation: z.string(),
+  screening: z.object({ outcome: z.string(), reason: z.string().optional(), coach: z.string().optional(), by: z.string(), at: instant }).optional(),
+});
+
+const by = { by: z.string(), at: instant };
+
+export const caseViewSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  organisation: z.string(),
+  portfolio: z.string().nullable(),
+  kind: z.enum(['feasibility', 'implementation']).nullable(),
+  stage: z.enum(STAGES),
+  applicantStatus: applicantStatusSchema,
+  allowedActions: z.array(z.enum(ACTION_NAMES)).describe('What the caller may do now'),
+  idea: ideaSchema,
+  application: submitApplication.safeExtend({ submittedAt: instant, round: z.number().int() }).nullable(),
+  assignment: z.object({ coach: z.string().optional(), preparationGroup: z.string().optional() }).nullable(),
+  valuation: z.object({ citizenBenefit: sek, businessBenefit: sek, developmentCost: sek, operationCost: sek, comment: z.string().optional(), ...by }).nullable(),
+  doubleCount: z.array(z.object({ key: z.string(), conflictingCases: z.array(z.string()), resolution: z.enum(['keep', 'removed']).optional(), comment: z.string().optional() })),
+  completionRequests: z.array(z.object({ missing: z.array(z.string()), dueDate: day, dueAt: instant, requestedAt: instant, by: z.string(), answeredAt: instant.optional() })),
+  preparation: z.object({ recommendation: z.enum(['support', 'notSupport']), motivation: z.string(), ...by }).nullable(),
+  council: z.object({
+    meetingId: z.string(), opinion: z.enum(['recommend', 'notRecommend']).optional(), priority: z.number().int().optional(),
+    comment: z.string().optional(), by: z.string().optional(), at: instant.optional(),
+  }).nullable(),
+  budgetCheck: z.object({ outcome: z.enum(['ok', 'remarks']), remarks: z.string().optional(), ...by }).nullable(),
+  decision: z.object({
+    outcome: z.enum(['approve', 'reject', 'return']), grantedAmount: sek.optional(), conditions: z.string().optional(),
+    projectStart: day.optional(), motivation: z.string(), tier: z.string(), ...by,
+  }).nullable(),
+  grantedAmount: sek.nullable(),
+  decisionTier: z.string().nullable().describe('The delegation tier that decides the pending grant'),
+  grantTier: z.string().nullable().describe("The grant's own tier (decides termination)"),
+  terminated: z.object({ motivation: z.string(), ...by }).nullable(),
+  plannedEnd: day.nullable(),
+  reports: z.array(reportSchema),
+  deviations: z.array(z.object({ at: instant, reportId: z.string(), reasons: z.array(z.string()), resolvedBy: z.string().optional() })),
+  changeRequests: z.array(changeRequestSchema),
+  finalReport: z.record(z.string(), z.unknown()).nullable(),
+  closure: z.object({ comment: z.string().optional(), ...by }).nullable(),
+  deadlines: z.array(deadlineSchema).describe('What is awaited, from whom, by when'),
+  ruleSetVersion: z.number().int(),
+  language: z.enum(['sv', 'en']),
+  createdAt: instant,
+  updatedAt: instant,
+  closedAt: instant.nullable(),
+  seq: z.number().int().describe('Sequence number of the last recorded step'),
+}).meta({ id: 'CaseView' });
+
+export const caseSummarySchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  organisation: z.string(),
+  portfolio: z.string().nullable(),
+  kind: z.enum(['feasibility', 'implementation']).nullable(),
+  stage: z.enum(STAGES),
+  applicantStatus: applicantStatusSchema,
+  grantedAmount: sek.nullable(),
+  overdueReports: z.number().int().describe('Reports overdue or escalated'),
+  ruleSetVersion: z.number().int(),
+  createdAt: instant,
+  updatedAt: instant,
+}).meta({ id: 'CaseSummary' });
+
+export const listOf = <T extends z.ZodType>(item: T, id: string) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable().describe('Pass as ?cursor= for the next page; null on the last') }).meta({ id });
+
+/** Paging parameters shared by every list. */
+export const paging = {
+  limit: z.coerce.number().int().min(1).max(200).default(50).describe('Page size, at most 200'),
+  cursor: z.string().max(500).optional().describe('Opaque, from the previous page'),
+};
+
+type Documented = z.infer<typeof caseViewSchema>;
+type Assert<T extends true> = T;
+/** Fails to compile when the workflow's CaseView gains a field this schema does not document. */
+export type CaseViewDocumented = Assert<[Exclude<keyof CaseView, keyof Documented>] extends [never] ? true : false>;

@@ -1,0 +1,124 @@
+// Cases: submitting an idea sketch (starts the case's workflow), the list, and the case view.
+// Reads come from the read model; only the workflow writes a case's state.
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../../db/client';
+import { caseById, listCases } from '../../db/readModel';
+import { organisations, portfolios } from '../../db/schema';
+import { createCase } from '../../workflows/inputs';
+import { CASE_WORKFLOW, caseViewQuery } from '../../workflows/messages';
+import { allowedActionsFor } from '../../workflows/permissions';
+import { STAGES, type Actor, type CaseInput, type CaseView } from '../../workflows/types';
+import type { AppDeps } from '../app';
+import { hasRole, maySeeCase, seesAllCases } from '../auth';
+import { allocateCaseNumber } from '../caseNumbers';
+import { BASE_PATH } from '../openapi';
+import { defineOperation, type Operation } from '../operation';
+import { HttpProblem } from '../problems';
+import { caseIdParam, caseSummarySchema, caseViewSchema, listOf, paging } from './caseSchemas';
+import { currentRuleSet } from './reference';
+
+/** The case as the read model holds it; 404 when unknown, 403 when the caller may not see it. */
+export async function loadCase(db: Db, id: string, actor: Actor): Promise<CaseView> {
+  const view = await caseById(db, id);
+  if (!view) throw new HttpProblem('not-found', `No case ${id}`);
+  if (!maySeeCase(actor, view.organisation)) throw new HttpProblem('forbidden', "Applicants see only their own organisation's cases");
+  return view;
+}
+
+const summary = (v: CaseView): z.infer<typeof caseSummarySchema> => ({
+  id: v.id, title: v.title, organisation: v.organisation, portfolio: v.portfolio, kind: v.kind, stage: v.stage,
+  applicantStatus: v.applicantStatus, grantedAmount: v.grantedAmount,
+  overdueReports: v.reports.filter((r) => r.status === 'overdue' || r.status === 'escalated').length,
+  ruleSetVersion: v.ruleSetVersion, createdAt: v.createdAt, updatedAt: v.updatedAt,
+});
+
+export const forCaller = (view: CaseView, actor: Actor) => ({ ...view, allowedActions: allowedActionsFor(view, actor) });
+
+const listQuery = z.strictObject({
+  stage: z.enum(STAGES).optional(),
+  portfolio: z.string().max(50).optional(),
+  organisation: z.string().max(100).optional().describe("Applicants see only their own organisation's cases"),
+  overdue: z.enum(['true']).optional().describe('true: only cases with a report overdue or escalated'),
+  q: z.string().max(200).optional().describe('Words of the case number or title (prefix match)'),
+  ...paging,
+});
+
+async function waitForReadModel(db: Db, id: string, timeoutMs: number): Promise<CaseView | undefined> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+    const view = await caseById(db, id);
+    if (view) return view;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return undefined;
+}
+
+export function caseOperations({ db, temporal, config }: AppDeps): Operation[] {
+  return [
+    defineOperation({
+      id: 'createCase', method: 'post', path: '/cases', tag: 'Cases', access: ['applicant', 'officer'],
+      summary: 'Submit an idea sketch (idéskiss); starts the case',
+      description: "An applicant's organisation is taken from the token; an officer names it. The case is pinned to the rule set in force now.",
+      body: createCase.meta({ id: 'CreateCaseInput' }),
+      success: { status: 201, description: 'The new case', schema: caseViewSchema },
+      problems: ['forbidden', 'rule-violation', 'unavailable'],
+      handler: async ({ actor, body, res }) => {
+        const organisation = body.organisation ?? actor.org;
+        if (organisation === undefined) {
+          throw new HttpProblem('validation-failed', 'Name the organisation the idea comes from', { errors: [{ path: 'organisation', message: 'required' }] });
+        }
+        if (!hasRole(actor, 'officer') && organisation !== actor.org) {
+          throw new HttpProblem('forbidden', 'Applicants submit ideas for their own organisation only');
+        }
+        const [org] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisation));
+        if (!org) throw new HttpProblem('rule-violation', `Unknown organisation ${organisation}`);
+        const rules = await currentRuleSet(db);
+        if (!rules) throw new HttpProblem('unavailable', 'No rule set is in force; an administrator must add one');
+        const known = await db.select({ id: portfolios.id, experimental: portfolios.experimental }).from(portfolios);
+
+        const caseId = await allocateCaseNumber(db);
+        const input: CaseInput = {
+          caseId,
+          idea: { ...body, organisation },
+          actor,
+          ruleSet: { version: rules.version, ...rules.rules },
+          portfolios: known.map((p) => p.id),
+          experimentalPortfolios: known.filter((p) => p.experimental).map((p) => p.id),
+        };
+        const handle = await temporal.workflow.start(CASE_WORKFLOW, { workflowId: caseId, taskQueue: config.temporal.taskQueue, args: [input] });
+        // The workflow's first step records the case; answering after that lets the caller read it back at once.
+        const view = (await waitForReadModel(db, caseId, 5_000)) ?? await handle.query(caseViewQuery);
+        res.location(`${BASE_PATH}/cases/${caseId}`);
+        return forCaller(view, actor);
+      },
+    }),
+    defineOperation({
+      id: 'listCases', method: 'get', path: '/cases', tag: 'Cases', access: 'authenticated',
+      summary: 'Cases, newest first',
+      description: "Applicants see only their own organisation's cases.",
+      query: listQuery,
+      success: { status: 200, description: 'A page of cases', schema: listOf(caseSummarySchema, 'CaseList') },
+      problems: ['forbidden'],
+      handler: async ({ actor, query }) => {
+        let organisation = query.organisation;
+        if (!seesAllCases(actor)) {
+          if (organisation !== undefined && organisation !== actor.org) throw new HttpProblem('forbidden', "Applicants see only their own organisation's cases");
+          if (actor.org === undefined) throw new HttpProblem('forbidden', 'The token names no organisation');
+          organisation = actor.org;
+        }
+        const { items, nextCursor } = await listCases(db, {
+          stage: query.stage, portfolio: query.portfolio, organisation, q: query.q, overdue: query.overdue === 'true' ? true : undefined,
+        }, { limit: query.limit, cursor: query.cursor });
+        return { items: items.map(summary), nextCursor };
+      },
+    }),
+    defineOperation({
+      id: 'getCase', method: 'get', path: '/cases/{id}', tag: 'Cases', access: 'authenticated',
+      summary: 'The case view, with the actions the caller may take now',
+      params: z.strictObject({ id: caseIdParam }),
+      success: { status: 200, description: 'The case', schema: caseViewSchema },
+      problems: ['forbidden', 'not-found'],
+      handler: async ({ actor, params }) => forCaller(await loadCase(db, params.id, actor), actor),
+    }),
+  ];
+}

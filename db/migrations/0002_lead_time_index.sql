@@ -1,0 +1,1 @@
+CREATE INDEX "cases_decided" ON "cases" USING btree ("decision_at","created_at","application_at","project_start") WHERE decision_at IS NOT NULL;

@@ -1,0 +1,191 @@
+// Queries over the read model for the API and the dashboard. Each is shaped to be answered from an
+// index (see db/schema.ts): lists page by a keyset on (created_at, id), never by OFFSET.
+import { and, asc, desc, eq, gte, inArray, lt, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import type { CaseView, Stage } from '../workflows/types';
+import { auditColumns, type AuditRow } from './audit';
+import type { Db } from './client';
+import { auditEvents, cases, frameReservations, portfolioFrames, reports } from './schema';
+
+const OVERDUE = ['overdue', 'escalated'];
+
+export interface Page<T> { items: T[]; nextCursor: string | null }
+
+export class BadCursorError extends Error {
+  constructor() { super('cursor is not one this service gave out'); }
+}
+
+function encodeCursor(parts: (string | number)[]): string {
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
+}
+
+function decodeCursor<T extends unknown[]>(cursor: string, valid: (v: unknown[]) => boolean): T {
+  try {
+    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parts) && valid(parts)) return parts as T;
+  } catch { /* falls through to the error below */ }
+  throw new BadCursorError();
+}
+
+/**
+ * A prefix query for the cases_text index: every word the user typed must start a word of the case
+ * number or title. tsquery operators are dropped, so any text is safe; null when nothing is left.
+ */
+export function textQuery(q: string): string | null {
+  const words = q.split(/\s+/).map((w) => w.replace(/[&|!():*<>'\\]/g, '')).filter((w) => w.length > 0);
+  return words.length > 0 ? words.map((w) => `${w}:*`).join(' & ') : null;
+}
+
+export interface CaseFilter {
+  stage?: Stage;
+  portfolio?: string;
+  organisation?: string;
+  /** Words of the title or the case number. */
+  q?: string;
+  /** Only cases with a report that is overdue or escalated. */
+  overdue?: boolean;
+}
+
+/** Cases newest first, filtered; the cursor continues after the last item of the previous page. */
+export async function listCases(db: Db, filter: CaseFilter, page: { limit?: number; cursor?: string } = {}): Promise<Page<CaseView>> {
+  const limit = Math.min(Math.max(page.limit ?? 50, 1), 200);
+  const where: (SQL | undefined)[] = [
+    filter.stage !== undefined ? eq(cases.stage, filter.stage) : undefined,
+    filter.portfolio !== undefined ? eq(cases.portfolio, filter.portfolio) : undefined,
+    filter.organisation !== undefined ? eq(cases.organisation, filter.organisation) : undefined,
+  ];
+  const text = filter.q !== undefined ? textQuery(filter.q) : null;
+  if (text !== null) {
+    // The same expression as the cases_text index, so the planner uses it.
+    where.push(sql`to_tsvector('simple', ${cases.id} || ' ' || ${cases.title}) @@ to_tsquery('simple', ${text})`);
+  }
+  if (filter.overdue) {
+    where.push(inArray(cases.id, db.select({ caseId: reports.caseId }).from(reports).where(inArray(reports.status, OVERDUE))));
+  }
+  if (page.cursor !== undefined) {
+    const [createdAt, id] = decodeCursor<[string, string]>(page.cursor, (p) => p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string' && !Number.isNaN(Date.parse(p[0])));
+    where.push(sql`(${cases.createdAt}, ${cases.id}) < (${createdAt}::timestamptz, ${id})`);
+  }
+  const rows = await db.select({ view: cases.view }).from(cases).where(and(...where))
+    .orderBy(desc(cases.createdAt), desc(cases.id)).limit(limit + 1);
+  const items = rows.slice(0, limit).map((r) => r.view);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt, last.id]) : null };
+}
+
+export async function caseById(db: Db, id: string): Promise<CaseView | null> {
+  const [row] = await db.select({ view: cases.view }).from(cases).where(eq(cases.id, id));
+  return row?.view ?? null;
+}
+
+/** The case's audit trail, oldest first. */
+export async function caseHistory(db: Db, caseId: string): Promise<AuditRow[]> {
+  return db.select(auditColumns).from(auditEvents).where(eq(auditEvents.caseId, caseId)).orderBy(asc(auditEvents.caseSeq));
+}
+
+export interface AuditFilter { from?: string; to?: string; actor?: string; action?: string; caseId?: string }
+
+/**
+ * Audit events across cases, oldest first, for search and export. Ordered by (at, seq) so that each
+ * filter is served by its (column, at) index; the cursor is the last (at, seq) seen.
+ */
+export async function searchAuditEvents(db: Db, filter: AuditFilter, page: { limit?: number; cursor?: string } = {}): Promise<Page<AuditRow>> {
+  const limit = Math.min(Math.max(page.limit ?? 100, 1), 1000);
+  const after = page.cursor !== undefined
+    ? decodeCursor<[string, number]>(page.cursor, (p) => p.length === 2 && typeof p[0] === 'string' && !Number.isNaN(Date.parse(p[0])) && Number.isSafeInteger(p[1]))
+    : undefined;
+  const rows = await db.select(auditColumns).from(auditEvents).where(and(
+    after !== undefined ? sql`(${auditEvents.at}, ${auditEvents.seq}) > (${after[0]}::timestamptz, ${after[1]})` : undefined,
+    filter.from !== undefined ? gte(auditEvents.at, filter.from) : undefined,
+    filter.to !== undefined ? lt(auditEvents.at, filter.to) : undefined,
+    filter.actor !== undefined ? eq(auditEvents.actorId, filter.actor) : undefined,
+    filter.action !== undefined ? eq(auditEvents.action, filter.action) : undefined,
+    filter.caseId !== undefined ? eq(auditEvents.caseId, filter.caseId) : undefined,
+  )).orderBy(asc(auditEvents.at), asc(auditEvents.seq)).limit(limit + 1);
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor([last.at, last.seq]) : null };
+}
+
+export interface OverdueReport {
+  caseId: string; title: string; organisation: string; reportId: string; type: string; dueDate: string; status: string;
+}
+
+/** Reports past due and not received (overdue, or escalated to the officers), longest overdue first. */
+export async function overdueReports(db: Db, { limit = 200 }: { limit?: number } = {}): Promise<OverdueReport[]> {
+  return db.select({
+    caseId: reports.caseId, title: cases.title, organisation: cases.organisation,
+    reportId: reports.id, type: reports.type, dueDate: reports.dueDate, status: reports.status,
+  }).from(reports).innerJoin(cases, eq(cases.id, reports.caseId))
+    .where(inArray(reports.status, OVERDUE))
+    .orderBy(asc(reports.dueAt), asc(reports.caseId), asc(reports.id)).limit(limit);
+}
+
+export async function countsByStage(db: Db): Promise<Partial<Record<Stage, number>>> {
+  const rows = await db.select({ stage: cases.stage, n: sql<number>`count(*)`.mapWith(Number) }).from(cases).groupBy(cases.stage);
+  return Object.fromEntries(rows.map((r) => [r.stage, r.n]));
+}
+
+export interface LeadTime { medianDays: number | null; cases: number }
+
+const days = (later: SQLWrapper, earlier: SQLWrapper) =>
+  sql`extract(epoch from (${later} - ${earlier})) / 86400`;
+
+function median(expr: SQL) {
+  return sql<number | null>`percentile_cont(0.5) WITHIN GROUP (ORDER BY ${expr})`.mapWith((v) => (v === null ? null : Number(v)));
+}
+
+/**
+ * Median days from idea to decision, application to decision and decision to project start, over
+ * cases decided (approved or rejected) in [from, to).
+ */
+export async function leadTimes(db: Db, range: { from?: string; to?: string } = {}): Promise<Record<'ideaToDecision' | 'applicationToDecision' | 'decisionToStart', LeadTime>> {
+  const start = sql`(${cases.projectStart}::timestamp AT TIME ZONE 'Europe/Stockholm')`;
+  const [row] = await db.select({
+    ideaToDecision: median(days(cases.decisionAt, cases.createdAt)),
+    ideaN: sql<number>`count(*)`.mapWith(Number),
+    applicationToDecision: median(days(cases.decisionAt, cases.applicationAt)),
+    applicationN: sql<number>`count(${cases.applicationAt})`.mapWith(Number),
+    decisionToStart: median(days(start, cases.decisionAt)),
+    startN: sql<number>`count(${cases.projectStart})`.mapWith(Number),
+  }).from(cases).where(and(
+    sql`${cases.decisionAt} IS NOT NULL`,
+    range.from !== undefined ? gte(cases.decisionAt, range.from) : undefined,
+    range.to !== undefined ? lt(cases.decisionAt, range.to) : undefined,
+  ));
+  return {
+    ideaToDecision: { medianDays: row.ideaToDecision, cases: row.ideaN },
+    applicationToDecision: { medianDays: row.applicationToDecision, cases: row.applicationN },
+    decisionToStart: { medianDays: row.decisionToStart, cases: row.startN },
+  };
+}
+
+export interface FrameUse { portfolioId: string; year: number; frame: number; reserved: number; remaining: number }
+
+/** Frame, reserved and remaining per portfolio and year; a year with reservations but no frame has frame 0. */
+export async function frameUse(db: Db, filter: { portfolioId?: string; year?: number } = {}): Promise<FrameUse[]> {
+  // Filtered on both sides before the join, so frame_reservations_portfolio_year answers for one portfolio.
+  const frames = db.select({ portfolioId: portfolioFrames.portfolioId, year: portfolioFrames.year, amount: portfolioFrames.amount })
+    .from(portfolioFrames).where(and(
+      filter.portfolioId !== undefined ? eq(portfolioFrames.portfolioId, filter.portfolioId) : undefined,
+      filter.year !== undefined ? eq(portfolioFrames.year, filter.year) : undefined,
+    )).as('frames');
+  const held = db.select({
+    portfolioId: frameReservations.portfolioId,
+    year: frameReservations.year,
+    reserved: sql<number>`sum(${frameReservations.amount})`.as('reserved'),
+  }).from(frameReservations).where(and(
+    filter.portfolioId !== undefined ? eq(frameReservations.portfolioId, filter.portfolioId) : undefined,
+    filter.year !== undefined ? eq(frameReservations.year, filter.year) : undefined,
+  )).groupBy(frameReservations.portfolioId, frameReservations.year).as('held');
+  const portfolioId = sql<string>`coalesce(${frames.portfolioId}, ${held.portfolioId})`;
+  const year = sql<number>`coalesce(${frames.year}, ${held.year})`;
+  const rows = await db.select({
+    portfolioId,
+    year: year.mapWith(Number),
+    frame: sql<number>`coalesce(${frames.amount}, 0)`.mapWith(Number),
+    reserved: sql<number>`coalesce(${held.reserved}, 0)`.mapWith(Number),
+  }).from(frames)
+    .fullJoin(held, and(eq(held.portfolioId, frames.portfolioId), eq(held.year, frames.year)))
+    .orderBy(portfolioId, year);
+  return rows.map((r) => ({ ...r, remaining: r.frame - r.reserved }));
+}

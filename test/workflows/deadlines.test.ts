@@ -1,0 +1,72 @@
+// Timeout paths on the time-skipping server: screening reminder, application and completion lapse,
+// report reminder, overdue and escalation.
+import { application, createHarness, people, report, type Harness } from './harness';
+
+let h: Harness;
+beforeAll(async () => { h = await createHarness('deadlines'); });
+afterAll(() => h?.close());
+
+const templates = async (c: { emails(): Promise<{ template: string; recipient: string }[]> }) =>
+  (await c.emails()).map((e) => `${e.template}:${e.recipient}`);
+
+test('an idea not screened in 14 days reminds the officers', async () => {
+  const c = await h.start();
+  await h.env.sleep('15 days');
+  await c.until((v) => v.seq >= 2);
+  expect((await c.audit()).map((a) => a.action)).toEqual(['case-started', 'screening-overdue']);
+  expect(await templates(c)).toContain('screening-overdue:projektkontoret@stockholm.se');
+  expect((await c.view()).stage).toBe('idea');
+});
+
+test('no application in 90 days: a reminder at 60, then the case lapses', async () => {
+  const c = await h.start();
+  await c.act('screen-idea', people.officer, { outcome: 'approve' });
+  await h.env.sleep('61 days');
+  await c.until((v) => v.seq >= 3);
+  expect((await c.view()).stage).toBe('application');
+  await h.env.sleep('30 days');
+  const v = await c.finished();
+  expect(v.stage).toBe('lapsed');
+  expect((await c.audit()).map((a) => a.action)).toEqual(['case-started', 'screen-idea', 'reminder', 'lapsed']);
+  expect(await templates(c)).toEqual(expect.arrayContaining(['reminder:anna@utbildning.example', 'status-changed:anna@utbildning.example']));
+});
+
+test('a completion request unanswered by its deadline: reminder, then lapse', async () => {
+  const c = await h.start();
+  await c.act('screen-idea', people.officer, { outcome: 'approve' });
+  await c.act('submit-application', people.applicant, application());
+  await c.act('request-completion', people.preparer, { missing: ['Säkerhetsanalys'] });
+  await h.env.sleep('17 days');
+  await c.until((v) => v.seq >= 5);
+  expect((await c.audit()).map((a) => a.action).at(-1)).toBe('reminder');
+  await h.env.sleep('5 days');
+  const v = await c.finished();
+  expect(v.stage).toBe('lapsed');
+  expect((await c.audit()).map((a) => a.action).slice(-2)).toEqual(['reminder', 'lapsed']);
+  expect(v.applicantStatus.code).toBe('lapsed');
+});
+
+test('an unfiled report: reminder 5 days before, overdue at the due date, escalated 10 days after', async () => {
+  const c = await h.start();
+  await c.toDecision(application({ plannedStart: '2027-01-01' }));
+  const start = new Date(await h.env.currentTimeMs());
+  const projectStart = start.toISOString().slice(0, 10);
+  await c.act('decide', people.director, { outcome: 'approve', grantedAmount: 2_000_000, projectStart, motivation: 'Beviljas' });
+  const s1 = (await c.view()).reports.find((r) => r.id === 'S1')!;
+  expect(s1.status).toBe('scheduled');
+  const dueAt = Date.parse(s1.dueAt);
+
+  await h.env.sleep(dueAt - 4 * 86_400_000 - (await h.env.currentTimeMs()));
+  expect((await c.until((v) => v.reports[0].status === 'due')).applicantStatus.text.sv).toBe(`Rapport ska lämnas senast ${s1.dueDate}`);
+  await h.env.sleep(5 * 86_400_000);
+  await c.until((v) => v.reports.find((r) => r.id === 'S1')?.status === 'overdue');
+  await h.env.sleep(10 * 86_400_000);
+  await c.until((v) => v.reports.find((r) => r.id === 'S1')?.status === 'escalated');
+
+  expect(await templates(c)).toEqual(expect.arrayContaining([
+    'reminder:anna@utbildning.example', 'overdue:anna@utbildning.example', 'escalation:projektkontoret@stockholm.se',
+  ]));
+  // A late report is still received, and stops the escalation.
+  const v = await c.act('submit-report', people.applicant, report('S1'));
+  expect(v.reports.find((r) => r.id === 'S1')).toMatchObject({ status: 'received' });
+});

@@ -1,0 +1,195 @@
+// A case workflow on the time-skipping server with the real activities: a fresh database, seeded
+// reference data, and an SMTP server in-process. One harness per test file.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { asc, eq, sql } from 'drizzle-orm';
+import { createActivities } from '../../activities';
+import { loadConfig } from '../../config';
+import { seedReferenceData } from '../../db/seed';
+import { auditEvents, councilMeetings, outbox, portfolioFrames } from '../../db/schema';
+import { createMailer } from '../../platform/mailer';
+import { DEFAULT_RULES } from '../../workflows/defaults';
+import type { ActionName } from '../../workflows/inputs';
+import { actionUpdates, caseViewQuery, CASE_WORKFLOW } from '../../workflows/messages';
+import type { Actor, CaseInput, CaseView, IdeaInput, RuleSet } from '../../workflows/types';
+import { freshDatabase, type TestDatabase } from '../support/db';
+import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
+import { bundle, timeSkippingEnv } from '../support/temporal';
+
+export const people = {
+  applicant: { id: 'anna', name: 'Anna Andersson', email: 'anna@utbildning.example', roles: ['applicant'], org: 'utbildning' },
+  otherApplicant: { id: 'olle', name: 'Olle Olsson', roles: ['applicant'], org: 'stadsbyggnad' },
+  officer: { id: 'karin', name: 'Karin Handläggare', roles: ['officer'] },
+  valuer: { id: 'vera', name: 'Vera Värderare', roles: ['valuer'], org: 'serviceforvaltningen' },
+  ownOrgValuer: { id: 'ulf', name: 'Ulf Utbildning', roles: ['valuer'], org: 'utbildning' },
+  preparer: { id: 'petra', name: 'Petra Beredare', roles: ['preparer'] },
+  council: { id: 'rolf', name: 'Rolf Rådet', roles: ['council'] },
+  budget: { id: 'berit', name: 'Berit Budget', roles: ['budget'] },
+  director: { id: 'stina', name: 'Stina Stadsdirektör', roles: ['decider:stadsdirektor'] },
+  committee: { id: 'erik', name: 'Erik Ekonomiutskottet', roles: ['decider:ks-ekonomiutskott'] },
+} satisfies Record<string, Actor>;
+
+export const idea: IdeaInput = {
+  title: 'Digital skolval', need: 'Skolvalet görs på papper', idea: 'En e-tjänst för skolval',
+  expectedBenefits: 'Kortare handläggning', roughCost: 2_000_000, organisation: 'utbildning',
+  contact: { name: 'Anna Andersson', email: 'anna@utbildning.example' }, language: 'sv',
+};
+
+let claimCounter = 0;
+
+/** A complete application; each call books its own savings claim key, so cases do not double-count by accident. */
+export function application(over: Record<string, unknown> = {}) {
+  claimCounter += 1;
+  return {
+    portfolio: 'p1', kind: 'implementation', totalCost: 2_000_000, plannedStart: '2027-01-01', plannedEnd: '2029-12-31',
+    projectLeader: 'Lena Projektledare',
+    benefits: { citizenBenefit: 3_000_000, businessBenefit: 1_500_000, developmentCost: 2_000_000, operationCost: 300_000, expectedUsers: 20_000 },
+    savingsClaims: [{ key: `utbildning:skolval-papper-${claimCounter}`, description: 'Pappershantering vid skolval', amountPerYear: 400_000 }],
+    owner: { name: 'Utbildningsdirektören', managementObject: 'Skolval', operationCostAccepted: true },
+    realisationPlan: 'Mäts via e-tjänstens statistik', accessibility: 'WCAG 2.1 AA', security: 'Säkerhetsklass 2',
+    ...over,
+  };
+}
+
+export const report = (reportId: string, over: Record<string, unknown> = {}) => ({
+  reportId, time: 'green', cost: 'green', scope: 'green', spentToDate: 500_000, forecastTotalCost: 2_000_000, forecastEndDate: '2029-12-31', ...over,
+});
+
+export interface Harness {
+  env: TestWorkflowEnvironment;
+  database: TestDatabase;
+  smtp: TestSmtpServer;
+  start(opts?: { caseId?: string; rules?: Partial<RuleSet>; idea?: Partial<IdeaInput>; actor?: Actor }): Promise<CaseDriver>;
+  close(): Promise<void>;
+}
+
+export const HISTORIES_DIR = path.join(__dirname, 'histories');
+
+/**
+ * name: prefix of the histories written when RECORD_HISTORIES is set; they are committed and replayed
+ * by replay.test.ts so a change that breaks running cases fails the build.
+ */
+export async function createHarness(name: string): Promise<Harness> {
+  const [env, database, smtp] = await Promise.all([timeSkippingEnv(), freshDatabase(), startSmtpServer()]);
+  await seedReferenceData(database.db);
+  // Frames for every year the test projects span.
+  for (let year = 2026; year <= 2032; year++) {
+    await database.db.insert(portfolioFrames).values(['p1', 'p2', 'p3', 'p4', 'p5'].map((p) => ({ portfolioId: p, year, amount: 40_000_000 })))
+      .onConflictDoUpdate({ target: [portfolioFrames.portfolioId, portfolioFrames.year], set: { amount: 40_000_000 } });
+  }
+  await database.db.insert(councilMeetings).values({ id: 'UR-2027-01', date: '2027-01-20', title: 'Utvecklingsrådet januari' });
+  const config = loadConfig({ SMTP_URL: smtp.url, DATA_DIR: '/tmp/projektkontoret-test' });
+  const mailer = createMailer(config.mail);
+  const taskQueue = `cases-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection, taskQueue, workflowBundle: await bundle(),
+    activities: createActivities({ db: database.db, mailer, mail: config.mail }),
+  });
+  const running = worker.run();
+  let counter = 0;
+  const started: WorkflowHandle[] = [];
+  return {
+    env, database, smtp,
+    async start(opts = {}) {
+      counter += 1;
+      const caseId = opts.caseId ?? `PK-2026-${String(counter).padStart(4, '0')}`;
+      const input: CaseInput = {
+        caseId, idea: { ...idea, ...opts.idea }, actor: opts.actor ?? people.applicant,
+        ruleSet: { version: 1, ...DEFAULT_RULES, ...opts.rules }, portfolios: ['p1', 'p2', 'p3', 'p4', 'p5'], experimentalPortfolios: ['p5'],
+      };
+      const handle = await env.client.workflow.start(CASE_WORKFLOW, { taskQueue, workflowId: caseId, args: [input] });
+      started.push(handle);
+      const driver = new CaseDriver(handle, database);
+      await driver.until((v) => v.seq >= 1);
+      return driver;
+    },
+    async close() {
+      if (process.env.RECORD_HISTORIES) {
+        fs.mkdirSync(HISTORIES_DIR, { recursive: true });
+        for (const handle of started) {
+          fs.writeFileSync(path.join(HISTORIES_DIR, `${name}-${handle.workflowId}.json`), historyToJSON(await handle.fetchHistory()));
+        }
+      }
+      worker.shutdown();
+      await running;
+      mailer.close();
+      await Promise.all([env.teardown(), database.close(), smtp.close()]);
+    },
+  };
+}
+
+export class CaseDriver {
+  constructor(readonly handle: WorkflowHandle, private readonly database: TestDatabase) {}
+
+  get id() { return this.handle.workflowId; }
+
+  act(action: ActionName, actor: Actor, input: unknown = {}): Promise<CaseView> {
+    return this.handle.executeUpdate(actionUpdates[action], { args: [{ actor, input }] });
+  }
+
+  /** The refusal an action meets: its failure type, message and details. */
+  async refusal(action: ActionName, actor: Actor, input: unknown = {}): Promise<{ type: string; message: string; details: unknown[] }> {
+    try {
+      await this.act(action, actor, input);
+    } catch (err) {
+      const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
+      if (cause instanceof ApplicationFailure) return { type: cause.type ?? '', message: cause.message, details: cause.details ?? [] };
+      throw err;
+    }
+    throw new Error(`${action} was not refused`);
+  }
+
+  view(): Promise<CaseView> { return this.handle.query(caseViewQuery); }
+
+  async until(pred: (v: CaseView) => boolean, tries = 50): Promise<CaseView> {
+    for (let i = 0; i < tries; i++) {
+      const v = await this.view();
+      if (pred(v)) return v;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`case ${this.id} never reached the expected state`);
+  }
+
+  /**
+   * The case's final view once its workflow has completed. Polls instead of handle.result(): on the
+   * time-skipping server a result wait lets time run ahead to any timer, which would move later tests' dates.
+   */
+  async finished(): Promise<CaseView> {
+    for (let i = 0; i < 100; i++) {
+      const { status } = await this.handle.describe();
+      if (status.name === 'COMPLETED') return this.view();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`case ${this.id} did not complete`);
+  }
+
+  audit() {
+    return this.database.db.select().from(auditEvents).where(eq(auditEvents.caseId, this.id)).orderBy(asc(auditEvents.caseSeq));
+  }
+
+  emails() {
+    return this.database.db.select().from(outbox).where(eq(outbox.caseId, this.id)).orderBy(asc(outbox.seq), asc(outbox.id));
+  }
+
+  async auditCount(): Promise<number> {
+    const [row] = await this.database.db.select({ n: sql<number>`count(*)::int` }).from(auditEvents).where(eq(auditEvents.caseId, this.id));
+    return row.n;
+  }
+
+  /** Idea to the decider's desk: screened, applied, valued, recommended, at council, budget-checked. */
+  async toDecision(app: Record<string, unknown> = application()): Promise<CaseView> {
+    await this.act('screen-idea', people.officer, { outcome: 'approve', coach: 'Carl Coach' });
+    await this.act('submit-application', people.applicant, app);
+    await this.act('record-valuation', people.valuer, { citizenBenefit: 2_500_000, businessBenefit: 1_200_000, developmentCost: 2_100_000, operationCost: 300_000 });
+    await this.act('recommend', people.preparer, { recommendation: 'support', motivation: 'God nytta för medborgarna' });
+    await this.act('schedule-council', people.officer, { meetingId: 'UR-2027-01' });
+    await this.act('council-opinion', people.council, { opinion: 'recommend', priority: 1 });
+    return this.act('budget-check', people.budget, { outcome: 'ok' });
+  }
+}

@@ -1,0 +1,75 @@
+// A three-year project from idea sketch to completed: every six-week, tertial and year-end report,
+// the final report, closure and two effect follow-ups (6 and 12 months), on the time-skipping server.
+import { verifyAuditChain } from '../../db/audit';
+import type { CaseView } from '../../workflows/types';
+import { application, createHarness, people, report, type CaseDriver, type Harness } from './harness';
+
+let h: Harness;
+beforeAll(async () => { h = await createHarness('project'); });
+afterAll(() => h?.close());
+
+const DAY = 86_400_000;
+
+/** Files every report as soon as it opens, until the case leaves the given stages. */
+async function fileReportsWhile(c: CaseDriver, stages: CaseView['stage'][]): Promise<CaseView> {
+  for (;;) {
+    const v = await c.view();
+    if (!stages.includes(v.stage)) return v;
+    const open = v.reports.find((r) => ['due', 'overdue', 'escalated'].includes(r.status));
+    if (open?.type === 'effect') {
+      await c.act('submit-effect-report', people.applicant, {
+        reportId: open.id, realised: { citizenBenefit: 2_800_000, businessBenefit: 1_400_000, operationCost: 320_000 },
+        savings: [{ key: 'utbildning:skolval-papper', realisedAmountPerYear: 380_000 }],
+      });
+    } else if (open?.type === 'final') {
+      await c.act('submit-final-report', people.applicant, {
+        outcome: 'E-tjänsten för skolval är i drift', finalCost: 4_900_000, deliveredAgainstPlan: 'Allt enligt plan',
+        handoverConfirmed: true, supportArrangement: 'Förvaltningsobjekt Skolval', followUpPlan: 'Effekthemtagning efter 6 och 12 månader',
+      });
+      await c.act('approve-closure', people.officer, { comment: 'Godkänd' });
+    } else if (open) {
+      await c.act('submit-report', people.applicant, report(open.id, { forecastTotalCost: 5_000_000 }));
+    } else {
+      // Sleep until the next report opens (its reminder), or the next calendar event.
+      const next = v.reports.filter((r) => r.status === 'scheduled').map((r) => Date.parse(r.dueAt) - 5 * DAY);
+      const now = await h.env.currentTimeMs();
+      await h.env.sleep(Math.max(60_000, Math.min(...next, now + 30 * DAY) - now + 60_000));
+      await c.until((x) => x.seq >= v.seq);
+    }
+  }
+}
+
+test('three years of execution with all reports, closure and two effect follow-ups', async () => {
+  const c = await h.start({ rules: { followUpOffsets: ['P6M', 'P12M'] } });
+  await c.toDecision(application({ totalCost: 5_000_000, plannedStart: '2027-01-01', plannedEnd: '2029-12-31', costPerYear: { 2027: 2_000_000, 2028: 2_000_000, 2029: 1_000_000 } }));
+  let v = await c.act('decide', people.director, { outcome: 'approve', grantedAmount: 5_000_000, projectStart: '2027-01-01', conditions: 'Rapportera enligt plan', motivation: 'Hög nytta' });
+  expect(v).toMatchObject({ stage: 'execution', grantedAmount: 5_000_000, grantTier: 'stadsdirektor', applicantStatus: { code: 'granted' } });
+
+  v = await fileReportsWhile(c, ['execution', 'closure', 'followUp']);
+  expect(v.stage).toBe('completed');
+  const byType = (t: string) => v.reports.filter((r) => r.type === t);
+  expect(byType('sixWeek')).toHaveLength(26);
+  expect(byType('tertial1').map((r) => r.id)).toEqual(['T1-2027', 'T1-2028', 'T1-2029']);
+  expect(byType('tertial2').map((r) => r.id)).toEqual(['T2-2027', 'T2-2028', 'T2-2029']);
+  // The last year's bokslut falls after the planned end: the final report covers it.
+  expect(byType('yearEnd').map((r) => r.id)).toEqual(['Y-2027', 'Y-2028']);
+  expect(byType('final')).toHaveLength(1);
+  // Effect reports fall due 6 and 12 months after the closure was approved.
+  const closed = v.closure!.at.slice(0, 10);
+  const monthsAfter = (n: number) => { const d = new Date(`${closed}T12:00:00Z`); d.setUTCMonth(d.getUTCMonth() + n); return d.toISOString().slice(0, 10); };
+  expect(byType('effect').map((r) => r.dueDate)).toEqual([monthsAfter(6), monthsAfter(12)]);
+  expect(v.reports.every((r) => r.status === 'received')).toBe(true);
+  expect(await c.finished()).toMatchObject({ stage: 'completed' });
+
+  // Every step is in the audit trail once, in order, and the chain verifies.
+  const audit = await c.audit();
+  expect(audit.map((a) => a.caseSeq)).toEqual(Array.from({ length: v.seq }, (_, i) => i + 1));
+  expect(audit.filter((a) => a.action === 'submit-report')).toHaveLength(26 + 8);
+  expect(await verifyAuditChain(h.database.db)).toMatchObject({ ok: true, firstBrokenSeq: null });
+
+  // The council receives both effect evaluations; nothing was ever escalated.
+  const emails = await c.emails();
+  expect(emails.filter((e) => e.template === 'effect-report-received').map((e) => e.recipient)).toEqual(['utvecklingsradet@stockholm.se', 'utvecklingsradet@stockholm.se']);
+  expect(emails.filter((e) => e.template === 'escalation')).toEqual([]);
+
+});

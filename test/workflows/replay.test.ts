@@ -1,0 +1,18 @@
+// Replays the committed histories of real runs against today's workflow code: a change that would
+// break a running case (non-determinism) fails here. Re-record with `npm run record-histories`.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { bundle } from '../support/temporal';
+import { HISTORIES_DIR } from './harness';
+
+test('every committed history replays without non-determinism', async () => {
+  const files = fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'));
+  expect(files.length).toBeGreaterThanOrEqual(20);
+  const histories = files.map((f) => ({ workflowId: f, history: JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, f), 'utf8')) as unknown }));
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle: await bundle(), replayName: 'committed-histories' }, histories)) {
+    if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
+  }
+  expect(failures).toEqual([]);
+});

@@ -1,0 +1,53 @@
+// Starts a Temporal worker: the workflows bundle plus activities built from real dependencies.
+import { Worker } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { createOutboxSweeper } from './activities/notifications';
+import { loadConfig, type Config } from './config';
+import { openConfiguredDatabase, type Database } from './db/client';
+import { seedReferenceData } from './db/seed';
+import { createMailer } from './platform/mailer';
+import { connectWorker } from './platform/temporal';
+
+/** database: pass the process's shared handle (embedded PGlite allows one opener); else one is opened. */
+export async function startWorker(config: Config, shared?: { database: Database }): Promise<{ shutdown(): Promise<void> }> {
+  const database = shared?.database ?? openConfiguredDatabase(config);
+  if (!shared) {
+    await database.migrate();
+    await seedReferenceData(database.db);
+  }
+  const mailer = createMailer(config.mail);
+  const connection = await connectWorker(config);
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowsPath: require.resolve('./workflows'),
+    activities: createActivities({ db: database.db, mailer, mail: config.mail }),
+  });
+  const sweeper = createOutboxSweeper({ db: database.db, mailer, mail: config.mail, intervalMs: 15_000 });
+  sweeper.start();
+  const running = worker.run();
+  return {
+    async shutdown() {
+      await sweeper.stop();
+      worker.shutdown();
+      await running;
+      await connection.close();
+      mailer.close();
+      if (!shared) await database.close();
+    },
+  };
+}
+
+if (require.main === module) {
+  const config = loadConfig();
+  startWorker(config).then((w) => {
+    console.log(`worker polling task queue ${config.temporal.taskQueue} at ${config.temporal.address}`);
+    const stop = () => { void w.shutdown().then(() => process.exit(0)); };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,2 @@
+export * from './ping';
+export * from './case';
