@@ -1,5 +1,5 @@
 // Starts a Temporal worker: the workflows bundle plus activities built from real dependencies.
-import { Worker } from '@temporalio/worker';
+import { Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { createOutboxSweeper } from './activities/notifications';
 import { loadConfig, type Config } from './config';
@@ -40,6 +40,8 @@ export async function startWorker(config: Config, shared?: { database: Database 
 }
 
 if (require.main === module) {
+  // Our own signal handling stops the worker once, in order; the SDK's would stop it a second time.
+  Runtime.install({ shutdownSignals: [] });
   const config = loadConfig();
   startWorker(config).then((w) => {
     console.log(`worker polling task queue ${config.temporal.taskQueue} at ${config.temporal.address}`);

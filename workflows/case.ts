@@ -33,6 +33,12 @@ export interface CaseState {
   plannedEndAt: number | null;
 }
 
+/**
+ * A case continues as new after this many history events (or earlier when the server suggests it), so a
+ * years-long project replays quickly and stays far inside the engine's history limits.
+ */
+export const MAX_HISTORY_EVENTS = 1_000;
+
 const persistence = proxyActivities<CaseActivities>({
   startToCloseTimeout: '30 seconds',
   // A step must land eventually: retry without limit while the database is away.
@@ -692,7 +698,8 @@ export async function caseWorkflow(input: CaseInput, carried?: CaseState): Promi
     if (next === Infinity) await condition(changed);
     else await condition(changed, Math.max(1, next - now()));
     await exclusive(fireDueTimers);
-    if (workflowInfo().continueAsNewSuggested) {
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
       await condition(allHandlersFinished);
       await Promise.all([...deliveries]);
       await continueAsNew<typeof caseWorkflow>(input, state);

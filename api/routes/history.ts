@@ -1,6 +1,6 @@
 // A case's history: the audit trail (kept as long as the city keeps records), or, while the engine still
 // retains it, the workflow engine's own event history rendered readable (no payloads, only names).
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { caseHistory } from '../../db/readModel';
 import type { AppDeps } from '../app';
@@ -23,36 +23,47 @@ const historySchema = z.discriminatedUnion('source', [
 ]).meta({ id: 'CaseHistory' });
 
 type EngineEvent = z.infer<typeof engineEventSchema>;
-/** The attributes of the event kinds that name something, in the engine's proto JSON. */
+/** The attributes of the event kinds that name something. */
 interface Attributes {
-  activityType?: { name?: string };
-  workflowType?: { name?: string };
-  acceptedRequest?: { input?: { name?: string }; meta?: { updateId?: string } };
-  request?: { input?: { name?: string } };
-  signalName?: string;
-  timerId?: string;
+  activityType?: { name?: string | null } | null;
+  workflowType?: { name?: string | null } | null;
+  acceptedRequest?: { input?: { name?: string | null } | null; meta?: { updateId?: string | null } | null } | null;
+  request?: { input?: { name?: string | null } | null } | null;
+  signalName?: string | null;
+  timerId?: string | null;
   /** Completions point back at what they complete. */
-  scheduledEventId?: string;
-  startedEventId?: string;
-  acceptedEventId?: string;
-  meta?: { updateId?: string };
+  scheduledEventId?: unknown;
+  startedEventId?: unknown;
+  acceptedEventId?: unknown;
+  /** An update's completion names its update by id. */
+  meta?: { updateId?: string | null } | null;
 }
-type RawEvent = { eventId: string; eventTime: string; eventType: string } & { [attributes: string]: Attributes | string };
 
-const pascal = (eventType: string) => eventType.replace(/^EVENT_TYPE_/, '').toLowerCase().replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
 
-/** Names events by what they are about; completions name what they complete through the scheduling event. */
-export function renderEngineHistory(events: RawEvent[]): EngineEvent[] {
+/** `workflowExecutionUpdateAcceptedEventAttributes` → `WorkflowExecutionUpdateAccepted`. */
+const ATTRIBUTES = /^(\w+)EventAttributes$/;
+
+/** Names events by what they are about; completions name what they complete through the event they point back at. */
+export function renderEngineHistory(events: HistoryEvent[]): EngineEvent[] {
   const names = new Map<string, string>();
   return events.map((e) => {
-    const attrs = Object.entries(e).find(([k]) => k.endsWith('EventAttributes'))?.[1] as Attributes | undefined;
-    const name = attrs?.activityType?.name
-      ?? attrs?.acceptedRequest?.input?.name ?? attrs?.request?.input?.name
-      ?? attrs?.signalName ?? attrs?.workflowType?.name
-      ?? (attrs?.timerId !== undefined ? `timer ${attrs.timerId}` : undefined)
-      ?? names.get(attrs?.scheduledEventId ?? attrs?.acceptedEventId ?? attrs?.startedEventId ?? '');
-    if (name !== undefined) names.set(e.eventId, name);
-    return { eventId: Number(e.eventId), time: new Date(e.eventTime).toISOString(), type: pascal(e.eventType), ...(name !== undefined ? { name } : {}) };
+    const [key, attrs] = (Object.entries(e).find(([k, v]) => ATTRIBUTES.test(k) && v) ?? ['', undefined]) as [string, Attributes | undefined];
+    const type = key.replace(ATTRIBUTES, '$1');
+    const eventId = String(e.eventId);
+    // Unset ids decode as 0 (the protobuf default), so the pointer is the first one that is set.
+    const pointer = [attrs?.scheduledEventId, attrs?.acceptedEventId, attrs?.startedEventId].map(String).find((id) => /^[1-9]\d*$/.test(id));
+    const name = attrs?.activityType?.name ?? attrs?.acceptedRequest?.input?.name ?? attrs?.request?.input?.name
+      ?? attrs?.signalName ?? attrs?.workflowType?.name ?? (attrs?.timerId ? `timer ${attrs.timerId}` : undefined)
+      ?? (pointer ? names.get(pointer) : undefined) ?? (attrs?.meta?.updateId ? names.get(attrs.meta.updateId) : undefined);
+    if (name) names.set(eventId, name);
+    if (name && attrs?.acceptedRequest?.meta?.updateId) names.set(attrs.acceptedRequest.meta.updateId, name);
+    return {
+      eventId: Number(eventId),
+      time: e.eventTime ? new Date(Number(e.eventTime.seconds ?? 0) * 1000 + Math.floor((e.eventTime.nanos ?? 0) / 1e6)).toISOString() : '',
+      type: type.charAt(0).toUpperCase() + type.slice(1),
+      ...(name ? { name } : {}),
+    };
   });
 }
 
@@ -74,8 +85,7 @@ export function historyOperations({ db, temporal }: AppDeps): Operation[] {
         }
         try {
           const history = await temporal.workflow.getHandle(params.id).fetchHistory();
-          const { events } = JSON.parse(historyToJSON(history)) as { events: RawEvent[] };
-          return { caseId: params.id, source: 'engine', items: renderEngineHistory(events) };
+          return { caseId: params.id, source: 'engine', items: renderEngineHistory(history.events ?? []) };
         } catch (err) {
           // gRPC NOT_FOUND: the engine has deleted the closed history; the audit trail still has it.
           if ((err as { code?: number }).code === 5) throw new HttpProblem('not-found', `The workflow engine no longer retains the history of ${params.id}; use source=audit`);

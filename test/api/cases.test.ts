@@ -105,7 +105,10 @@ async function until(id: string, pred: (v: CaseView) => boolean): Promise<CaseVi
   throw new Error(`${id} never reached the expected state`);
 }
 
-async function toDecision(id: string, app: object = application()) {
+/** Each case books its own savings claim, unless a test wants a double count. */
+const ownClaim = (id: string) => ({ savingsClaims: [{ key: `utbildning:${id}`, amountPerYear: 100_000 }] });
+
+async function toDecision(id: string, app: object = application(ownClaim(id))) {
   await step(id, 'screen-idea', 'officer');
   await step(id, 'submit-application', 'applicant', app);
   await step(id, 'record-valuation', 'valuer');
@@ -165,13 +168,12 @@ test('a case from idea sketch to completed, through the HTTP API alone', async (
   expect(history.body.items.at(-1)).toMatchObject({ action: 'submit-effect-report', stageAfter: 'completed', actor: { id: 'anna' } });
 
   const engine = await h.get(`/api/v1/cases/${id}/history?source=engine`, 'auditor');
-  try { const { historyToJSON } = require('@temporalio/common/lib/proto-utils'); const hist = await h.env.client.workflow.getHandle(id).fetchHistory(); console.log(historyToJSON(hist).slice(0, 3000)); } catch (e) { console.log('DEBUG', e); }
   expect(engine.status).toBe(200);
   expect(engine.body.items[0]).toMatchObject({ eventId: 1, type: 'WorkflowExecutionStarted', name: 'caseWorkflow', time: expect.any(String) });
   const named = engine.body.items.map((e: { type: string; name?: string }) => `${e.type} ${e.name}`);
   expect(named).toEqual(expect.arrayContaining([
     'WorkflowExecutionUpdateAccepted screen-idea', 'WorkflowExecutionUpdateCompleted screen-idea', 'ActivityTaskScheduled recordStep',
-    'ActivityTaskCompleted recordStep', 'WorkflowExecutionCompleted undefined',
+    'ActivityTaskCompleted recordStep', 'WorkflowExecutionUpdateAccepted submit-effect-report',
   ]));
 
   expect((await h.get('/api/v1/audit/verify', 'auditor')).body).toMatchObject({ ok: true, firstBrokenSeq: null });
@@ -204,7 +206,7 @@ test('every action against every role: 403 for those who may not, 409 naming the
 
 test('delegation: the decider tier follows the amount; the wrong tier is a 403 problem', async () => {
   const id = await submitIdea();
-  await toDecision(id, application({ totalCost: 20_000_000, costPerYear: { 2027: 20_000_000 } }));
+  await toDecision(id, application({ totalCost: 20_000_000, costPerYear: { 2027: 20_000_000 }, ...ownClaim(id) }));
   const wrongTier = await act(id, 'decide', 'director', { ...BODIES.decide, grantedAmount: 20_000_000 });
   expectProblem(wrongTier, 403, 'forbidden');
   expect(wrongTier.body.detail).toContain('ks-ekonomiutskott');
@@ -224,8 +226,14 @@ test('rule violations are 422 problems naming the rule, and change nothing', asy
   await step(other, 'screen-idea', 'officer');
   const unknownPortfolio = await act(other, 'submit-application', 'applicant', application({ portfolio: 'p9' }));
   expectProblem(unknownPortfolio, 422, 'rule-violation');
-  await step(other, 'submit-application', 'applicant');
+  // The first case (the lifecycle test) booked this saving already: a double count (dubbelräkning).
+  const flagged = await step(other, 'submit-application', 'applicant', application());
+  expect(flagged.doubleCount).toEqual([{ key: 'utbildning:skolval-papper', conflictingCases: [expect.stringMatching(/^PK-/)] }]);
   await step(other, 'record-valuation', 'valuer');
+  const unresolved = await act(other, 'recommend', 'preparer');
+  expectProblem(unresolved, 422, 'rule-violation');
+  expect(unresolved.body.rule).toBe('double-count-unresolved');
+  await step(other, 'resolve-double-count', 'officer', { key: 'utbildning:skolval-papper', resolution: 'removed', comment: 'Besparingen räknas i det första ärendet' });
   await step(other, 'recommend', 'preparer');
   const noMeeting = await act(other, 'schedule-council', 'officer', { meetingId: 'UR-1999-01-01' });
   expectProblem(noMeeting, 422, 'rule-violation');

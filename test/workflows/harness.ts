@@ -7,7 +7,7 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
 import { asc, eq, sql } from 'drizzle-orm';
 import { createActivities } from '../../activities';
 import { loadConfig } from '../../config';
@@ -113,7 +113,8 @@ export async function createHarness(name: string): Promise<Harness> {
       if (process.env.RECORD_HISTORIES) {
         fs.mkdirSync(HISTORIES_DIR, { recursive: true });
         for (const handle of started) {
-          fs.writeFileSync(path.join(HISTORIES_DIR, `${name}-${handle.workflowId}.json`), historyToJSON(await handle.fetchHistory()));
+          const history = temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish();
+          fs.writeFileSync(path.join(HISTORIES_DIR, `${name}-${handle.workflowId}.binpb`), history);
         }
       }
       worker.shutdown();

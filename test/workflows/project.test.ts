@@ -1,6 +1,7 @@
 // A three-year project from idea sketch to completed: every six-week, tertial and year-end report,
 // the final report, closure and two effect follow-ups (6 and 12 months), on the time-skipping server.
 import { verifyAuditChain } from '../../db/audit';
+import { stockholmDate } from '../../workflows/rules';
 import type { CaseView } from '../../workflows/types';
 import { application, createHarness, people, report, type CaseDriver, type Harness } from './harness';
 
@@ -55,11 +56,13 @@ test('three years of execution with all reports, closure and two effect follow-u
   expect(byType('yearEnd').map((r) => r.id)).toEqual(['Y-2027', 'Y-2028']);
   expect(byType('final')).toHaveLength(1);
   // Effect reports fall due 6 and 12 months after the closure was approved.
-  const closed = v.closure!.at.slice(0, 10);
+  const closed = stockholmDate(Date.parse(v.closure!.at));
   const monthsAfter = (n: number) => { const d = new Date(`${closed}T12:00:00Z`); d.setUTCMonth(d.getUTCMonth() + n); return d.toISOString().slice(0, 10); };
   expect(byType('effect').map((r) => r.dueDate)).toEqual([monthsAfter(6), monthsAfter(12)]);
   expect(v.reports.every((r) => r.status === 'received')).toBe(true);
   expect(await c.finished()).toMatchObject({ stage: 'completed' });
+  // The years of execution ran in more than one run (continue-as-new), carrying the case along.
+  expect((await c.handle.describe()).runId).not.toBe(c.handle.firstExecutionRunId);
 
   // Every step is in the audit trail once, in order, and the chain verifies.
   const audit = await c.audit();
@@ -71,5 +74,10 @@ test('three years of execution with all reports, closure and two effect follow-u
   const emails = await c.emails();
   expect(emails.filter((e) => e.template === 'effect-report-received').map((e) => e.recipient)).toEqual(['utvecklingsradet@stockholm.se', 'utvecklingsradet@stockholm.se']);
   expect(emails.filter((e) => e.template === 'escalation')).toEqual([]);
+  // Every email reached the SMTP server exactly once.
+  expect(emails.every((e) => e.status === 'sent')).toBe(true);
+  const delivered = h.smtp.received.filter((m) => m.subject.includes(c.id));
+  expect(delivered).toHaveLength(emails.length);
+  expect(new Set(delivered.map((m) => m.messageId)).size).toBe(emails.length);
 
 });

@@ -2,14 +2,16 @@
 // break a running case (non-determinism) fails here. Re-record with `npm run record-histories`.
 import fs from 'node:fs';
 import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { bundle } from '../support/temporal';
 import { HISTORIES_DIR } from './harness';
 
 test('every committed history replays without non-determinism', async () => {
-  const files = fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'));
+  const files = fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.binpb'));
   expect(files.length).toBeGreaterThanOrEqual(20);
-  const histories = files.map((f) => ({ workflowId: f, history: JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, f), 'utf8')) as unknown }));
+  // Binary protobuf, as the engine keeps them.
+  const histories = files.map((f) => ({ workflowId: f, history: temporal.api.history.v1.History.decode(fs.readFileSync(path.join(HISTORIES_DIR, f))) }));
   const failures: string[] = [];
   for await (const result of Worker.runReplayHistories({ workflowBundle: await bundle(), replayName: 'committed-histories' }, histories)) {
     if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
