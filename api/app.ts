@@ -29,7 +29,7 @@ export interface AppDeps {
   logger?: Logger;
 }
 
-export const BODY_LIMIT = '256kb';
+const BODY_LIMIT = '256kb';
 
 const DOCS_PATH = {
   '/docs': {

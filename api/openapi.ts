@@ -7,7 +7,7 @@ import { PROBLEM_BASE, problemStatus, type ProblemKind } from './problems';
 
 export const BASE_PATH = '/api/v1';
 
-export const problemSchema = z.object({
+const problemSchema = z.object({
   type: z.url().describe(`${PROBLEM_BASE}<kind>`),
   title: z.string().describe("In the caller's language (Accept-Language: sv or en)"),
   status: z.number().int(),
@@ -15,11 +15,11 @@ export const problemSchema = z.object({
   instance: z.string(),
 }).meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 
-export const validationProblemSchema = problemSchema.extend({
+const validationProblemSchema = problemSchema.extend({
   errors: z.array(z.object({ path: z.string().describe('Dotted path of the field, e.g. benefits.citizenBenefit'), message: z.string() })),
 }).meta({ id: 'ValidationProblem' });
 
-export const stageProblemSchema = problemSchema.extend({
+const stageProblemSchema = problemSchema.extend({
   stage: z.enum(STAGES),
   allowedActions: z.array(z.enum(ACTION_NAMES)).describe('What the caller may do in this stage'),
 }).meta({ id: 'StageProblem' });

@@ -1,7 +1,7 @@
 // Keyset paging for every list: the cursor is the last row's sort key, opaque to clients.
 import { HttpProblem } from './problems';
 
-export function encodeCursor(key: (string | number)[]): string {
+function encodeCursor(key: (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 

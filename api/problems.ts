@@ -24,7 +24,6 @@ const KINDS = {
 } as const;
 
 export type ProblemKind = keyof typeof KINDS;
-export const PROBLEM_KINDS = Object.keys(KINDS) as ProblemKind[];
 export const problemStatus = (kind: ProblemKind): number => KINDS[kind].status;
 
 export interface FieldError { path: string; message: string }

@@ -23,7 +23,7 @@ export const auditEventSchema = z.object({
   hash: z.string(),
 }).meta({ id: 'AuditEvent' });
 
-export type AuditEvent = z.infer<typeof auditEventSchema>;
+type AuditEvent = z.infer<typeof auditEventSchema>;
 
 export const toAuditEvent = (r: AuditRow): AuditEvent => ({
   seq: r.seq, caseId: r.caseId, caseSeq: r.caseSeq, at: r.at,

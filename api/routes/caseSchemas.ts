@@ -11,7 +11,7 @@ const sek = z.number().int().describe('Whole SEK');
 
 export const caseIdParam = z.string().regex(/^PK-\d{4}-\d{4,}$/, 'a case number, e.g. PK-2026-0001').describe('Case number, e.g. PK-2026-0001');
 
-export const applicantStatusSchema = z.object({
+const applicantStatusSchema = z.object({
   code: z.string(),
   text: z.object({ sv: z.string(), en: z.string() }),
 }).meta({ id: 'ApplicantStatus', description: 'What the applicant sees: who holds the ball, in plain words' });

@@ -45,7 +45,7 @@ type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory'
 const ATTRIBUTES = /^(\w+)EventAttributes$/;
 
 /** Names events by what they are about; completions name what they complete through the event they point back at. */
-export function renderEngineHistory(events: HistoryEvent[]): EngineEvent[] {
+function renderEngineHistory(events: HistoryEvent[]): EngineEvent[] {
   const names = new Map<string, string>();
   return events.map((e) => {
     const [key, attrs] = (Object.entries(e).find(([k, v]) => ATTRIBUTES.test(k) && v) ?? ['', undefined]) as [string, Attributes | undefined];

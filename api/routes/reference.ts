@@ -1,5 +1,5 @@
 // Reference data: portfolios and their yearly frames, organisations, council meetings, rule sets.
-import { and, asc, desc, eq, gt, gte, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lte, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { councilAgenda, councilMeetings, frameReservations, organisations, portfolioFrames, portfolios, ruleSets } from '../../db/schema';
 import type { Db } from '../../db/client';
@@ -15,7 +15,7 @@ const sek = z.number().int().describe('Whole SEK');
 const isoDate = z.iso.date().describe('YYYY-MM-DD');
 
 const frameSchema = z.object({ year: z.number().int(), frame: sek, reserved: sek, remaining: sek });
-export const portfolioSchema = z.object({
+const portfolioSchema = z.object({
   id: z.string(),
   number: z.number().int(),
   name: z.object({ sv: z.string(), en: z.string() }),
@@ -46,14 +46,9 @@ async function describePortfolios(db: Db, rows: (typeof portfolios.$inferSelect)
   }));
 }
 
-export async function listPortfolios(db: Db, after?: number, limit?: number) {
-  const query = db.select().from(portfolios).where(after === undefined ? undefined : gt(portfolios.number, after)).orderBy(asc(portfolios.number));
-  return describePortfolios(db, await (limit === undefined ? query : query.limit(limit)));
-}
-
 async function agendas(db: Db, meetingIds: string[]): Promise<Map<string, string[]>> {
   const rows = meetingIds.length === 0 ? [] : await db.select().from(councilAgenda)
-    .where(sql`${councilAgenda.meetingId} in (${sql.join(meetingIds.map((id) => sql`${id}`), sql`, `)})`)
+    .where(inArray(councilAgenda.meetingId, meetingIds))
     .orderBy(asc(councilAgenda.caseId));
   const out = new Map<string, string[]>();
   for (const r of rows) out.set(r.meetingId, [...(out.get(r.meetingId) ?? []), r.caseId]);
@@ -69,7 +64,9 @@ export function referenceOperations({ db }: AppDeps): Operation[] {
       success: { status: 200, description: 'Portfolios by number', schema: listOf(portfolioSchema, 'PortfolioList') },
       handler: async ({ query }) => {
         const after = query.cursor === undefined ? undefined : Number(decodeCursor(query.cursor, ['number'])[0]);
-        return page(await listPortfolios(db, after, query.limit + 1), query.limit, (p) => [p.number]);
+        const rows = await db.select().from(portfolios).where(after === undefined ? undefined : gt(portfolios.number, after))
+          .orderBy(asc(portfolios.number)).limit(query.limit + 1);
+        return page(await describePortfolios(db, rows), query.limit, (p) => [p.number]);
       },
     }),
     defineOperation({

@@ -72,8 +72,9 @@ export interface Harness {
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
 
 /**
- * name: prefix of the histories written when RECORD_HISTORIES is set; they are committed and replayed
- * by replay.test.ts so a change that breaks running cases fails the build.
+ * name: prefix of the histories written to histories/<RECORD_HISTORIES>/ when that is set (to a date);
+ * they are committed and replayed by replay.test.ts, old and new alike, so a change that would break
+ * running cases fails the build.
  */
 export async function createHarness(name: string): Promise<Harness> {
   const [env, database, smtp] = await Promise.all([timeSkippingEnv(), freshDatabase(), startSmtpServer()]);
@@ -111,10 +112,11 @@ export async function createHarness(name: string): Promise<Harness> {
     },
     async close() {
       if (process.env.RECORD_HISTORIES) {
-        fs.mkdirSync(HISTORIES_DIR, { recursive: true });
+        const dir = path.join(HISTORIES_DIR, process.env.RECORD_HISTORIES);
+        fs.mkdirSync(dir, { recursive: true });
         for (const handle of started) {
           const history = temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish();
-          fs.writeFileSync(path.join(HISTORIES_DIR, `${name}-${handle.workflowId}.binpb`), history);
+          fs.writeFileSync(path.join(dir, `${name}-${handle.workflowId}.binpb`), history);
         }
       }
       worker.shutdown();

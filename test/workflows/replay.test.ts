@@ -8,7 +8,7 @@ import { bundle } from '../support/temporal';
 import { HISTORIES_DIR } from './harness';
 
 test('every committed history replays without non-determinism', async () => {
-  const files = fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.binpb'));
+  const files = fs.readdirSync(HISTORIES_DIR, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.binpb'));
   expect(files.length).toBeGreaterThanOrEqual(20);
   // Binary protobuf, as the engine keeps them.
   const histories = files.map((f) => ({ workflowId: f, history: temporal.api.history.v1.History.decode(fs.readFileSync(path.join(HISTORIES_DIR, f))) }));
