@@ -1,6 +1,8 @@
 // Idea sketch to decision: screening outcomes, the completion loop, the valuation and double-count
 // gates, delegation, withdrawal, and refusals that record nothing.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { asc, eq } from 'drizzle-orm';
+import * as schema from '../../db/schema';
 import { REFUSAL } from '../../workflows/messages';
 import { application, createHarness, people, type Harness } from './harness';
 
@@ -146,4 +148,25 @@ test('withdrawal: any time before the decision, never after', async () => {
   const refused = await granted.refusal('withdraw', people.applicant, {});
   expect(refused.type).toBe(REFUSAL.stage);
   expect(refused.details[0]).toMatchObject({ stage: 'execution' });
+});
+
+test('the council advises against and the decider rejects: the grounds are kept in structured form', async () => {
+  const c = await h.start();
+  await c.act('screen-idea', people.officer, { outcome: 'approve' });
+  await c.act('submit-application', people.applicant, application());
+  await c.act('record-valuation', people.valuer, { citizenBenefit: 100_000, businessBenefit: 50_000, developmentCost: 2_000_000, operationCost: 400_000 });
+  await c.act('recommend', people.preparer, { recommendation: 'notSupport', motivation: 'Nyttan motiverar inte kostnaden' });
+  await c.act('schedule-council', people.officer, { meetingId: 'UR-2027-01' });
+  let v = await c.act('council-opinion', people.council, { opinion: 'notRecommend', priority: 7, comment: 'Lägre prioritet än övriga förslag' });
+  expect(v).toMatchObject({ stage: 'decision', council: { opinion: 'notRecommend', priority: 7 }, applicantStatus: { code: 'awaiting-decision' } });
+  expect((await c.refusal('decide', people.director, { outcome: 'reject', motivation: 'x' })).type).toBe(REFUSAL.stage);
+  await c.act('budget-check', people.budget, { outcome: 'remarks', remarks: 'Driftkostnaden saknar finansiering' });
+  v = await c.act('decide', people.director, { outcome: 'reject', motivation: 'Avslås i enlighet med rådets yttrande' });
+  expect(v).toMatchObject({ stage: 'rejected', grantedAmount: null, decision: { outcome: 'reject', tier: 'stadsdirektor', by: 'stina' } });
+  const decisions = await h.database.db.select().from(schema.decisions).where(eq(schema.decisions.caseId, c.id)).orderBy(asc(schema.decisions.seq));
+  expect(decisions.map((d) => [d.kind, d.outcome, d.decidedBy])).toEqual([
+    ['screening', 'approve', 'karin'], ['preparation', 'notSupport', 'petra'], ['council', 'notRecommend', 'rolf'],
+    ['budget', 'remarks', 'berit'], ['grant', 'reject', 'stina'],
+  ]);
+  expect(decisions[4].motivation).toBe('Avslås i enlighet med rådets yttrande');
 });

@@ -74,6 +74,18 @@ test('three years of execution with all reports, closure and two effect follow-u
   const emails = await c.emails();
   expect(emails.filter((e) => e.template === 'effect-report-received').map((e) => e.recipient)).toEqual(['utvecklingsradet@stockholm.se', 'utvecklingsradet@stockholm.se']);
   expect(emails.filter((e) => e.template === 'escalation')).toEqual([]);
+  // Internal moves the applicant cannot see send nothing; what the applicant gets is complete and Swedish.
+  const internal = new Set(audit.filter((a) => ['record-valuation', 'report-scheduled', 'planned-end'].includes(a.action)).map((a) => a.caseSeq));
+  expect(internal.size).toBeGreaterThan(20);
+  expect(emails.filter((e) => internal.has(e.seq) && e.recipient === 'anna@utbildning.example')).toEqual([]);
+  const toApplicant = h.smtp.to('anna@utbildning.example').filter((m) => m.subject.includes(c.id));
+  expect(toApplicant.length).toBeGreaterThan(40);
+  for (const m of toApplicant) {
+    expect(m.subject).toContain('Digital skolval');
+    expect(m.language).toBe('sv');
+    expect(m.text).toContain(c.id);
+    expect(m.html).toContain('</');
+  }
   // Every email reached the SMTP server exactly once.
   expect(emails.every((e) => e.status === 'sent')).toBe(true);
   const delivered = h.smtp.received.filter((m) => m.subject.includes(c.id));
