@@ -75,7 +75,7 @@ test('three years of execution with all reports, closure and two effect follow-u
   expect(emails.filter((e) => e.template === 'effect-report-received').map((e) => e.recipient)).toEqual(['utvecklingsradet@stockholm.se', 'utvecklingsradet@stockholm.se']);
   expect(emails.filter((e) => e.template === 'escalation')).toEqual([]);
   // Internal moves the applicant cannot see send nothing; what the applicant gets is complete and Swedish.
-  const internal = new Set(audit.filter((a) => ['record-valuation', 'report-scheduled', 'planned-end'].includes(a.action)).map((a) => a.caseSeq));
+  const internal = new Set(audit.filter((a) => ['record-valuation', 'report-scheduled'].includes(a.action)).map((a) => a.caseSeq));
   expect(internal.size).toBeGreaterThan(20);
   expect(emails.filter((e) => internal.has(e.seq) && e.recipient === 'anna@utbildning.example')).toEqual([]);
   const toApplicant = h.smtp.to('anna@utbildning.example').filter((m) => m.subject.includes(c.id));
