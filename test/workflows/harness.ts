@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
@@ -128,7 +128,7 @@ export async function createHarness(name: string): Promise<Harness> {
 }
 
 export class CaseDriver {
-  constructor(readonly handle: WorkflowHandle, private readonly database: TestDatabase) {}
+  constructor(readonly handle: WorkflowHandleWithFirstExecutionRunId, private readonly database: TestDatabase) {}
 
   get id() { return this.handle.workflowId; }
 
