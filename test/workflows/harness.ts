@@ -107,7 +107,8 @@ export async function createHarness(name: string): Promise<Harness> {
       const handle = await env.client.workflow.start(CASE_WORKFLOW, { taskQueue, workflowId: caseId, args: [input] });
       started.push(handle);
       const driver = new CaseDriver(handle, database);
-      await driver.until((v) => v.seq >= 1);
+      // Started once its first step is recorded (the workflow counts the step before the activity lands).
+      for (let i = 0; i < 100 && (await driver.auditCount()) < 1; i++) await new Promise((r) => setTimeout(r, 50));
       return driver;
     },
     async close() {
