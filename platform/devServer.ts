@@ -1,5 +1,6 @@
-// The Temporal CLI dev server as a child process: state in a SQLite file (cases survive a restart) and the
-// custom search attributes the workflows set registered at start.
+// The Temporal CLI dev server as a child process, its state in a SQLite file so cases survive a restart.
+// No custom search attributes: lists and searches come from the read model in PostgreSQL, which also keeps
+// closed cases, and the time-skipping test server could not register them.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,12 +28,6 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/** The server rejects a workflow that upserts an unregistered search attribute. */
-export const searchAttributeArgs = ['CaseStage', 'Portfolio', 'Organisation'].flatMap((name) => [
-  '--search-attribute',
-  `${name}=Keyword`,
-]);
-
 const readyTimeoutMs = 60_000;
 const stopTimeoutMs = 15_000;
 const outputLines = 40;
@@ -47,7 +42,6 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--port', String(options.port),
     '--ui-port', String(options.uiPort),
     '--namespace', options.namespace,
-    ...searchAttributeArgs,
     '--log-level', 'error',
   ];
   // Own process group: Ctrl-C in a terminal reaches only us, so the server stops after the worker, not before.

@@ -2,7 +2,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { resolveTemporalCli, resolveTestServer } from '../../platform/binaries';
-import { searchAttributeArgs } from '../../platform/devServer';
 
 // Worker lifecycle messages at INFO drown the test output; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -14,10 +13,10 @@ export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   });
 }
 
-/** A real dev server (in memory, random free port) with the custom search attributes registered. */
+/** A real dev server (in memory, random free port). */
 export function devServerEnv(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: resolveTemporalCli() }, extraArgs: searchAttributeArgs },
+    server: { executable: { type: 'existing-path', path: resolveTemporalCli() } },
   });
 }
 
