@@ -187,13 +187,31 @@ async function sendRow({ db, mailer, mail }: DeliveryDeps, id: number): Promise<
   } catch (err) {
     const permanent = err instanceof MailError && err.permanent;
     const lastError = maskAddresses(err instanceof Error ? err.message : String(err));
-    await db.update(outbox)
+    await writeOutcome(() => db.update(outbox)
       .set(permanent ? { status: 'failed', lastError, sentAt: sql`now()` } : { status: 'pending', lastError, sentAt: null })
-      .where(claimed);
+      .where(claimed));
     return { row: { ...row, lastError }, outcome: permanent ? 'failed' : 'pending' };
   }
-  await db.update(outbox).set({ status: 'sent', sentAt: sql`now()`, lastError: null }).where(claimed);
+  await writeOutcome(() => db.update(outbox).set({ status: 'sent', sentAt: sql`now()`, lastError: null }).where(claimed));
   return { row, outcome: 'sent' };
+}
+
+const OUTCOME_WRITE_ATTEMPTS = 5;
+
+/**
+ * Writes a send's outcome, trying again while the database connection is briefly lost: left unwritten, the
+ * row stays 'sending' until the stale release, and a message the server has taken goes out a second time.
+ */
+async function writeOutcome(write: () => PromiseLike<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await write();
+      return;
+    } catch (err) {
+      if (attempt >= OUTCOME_WRITE_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+    }
+  }
 }
 
 /**

@@ -79,7 +79,11 @@ declare global {
 export function authenticate(verify: Verifier): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const match = /^Bearer ([^\s]+)$/i.exec(req.headers.authorization ?? '');
-    if (!match) throw new HttpProblem('unauthenticated', 'Send a bearer token in the Authorization header');
+    if (!match) {
+      // Every 401 names the scheme it wants (RFC 9110 15.5.2); no error code when no token came (RFC 6750 3).
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      throw new HttpProblem('unauthenticated', 'Send a bearer token in the Authorization header');
+    }
     try {
       req.actor = await verify(match[1]);
     } catch {

@@ -99,7 +99,7 @@ export function openApiDocument(ops: Operation[], extraPaths: Record<string, Jso
         content: { 'application/problem+json': { schema: refs.length === 1 ? { $ref: refs[0] } : { anyOf: refs.map(($ref) => ({ $ref })) } } },
       };
     }
-    const roles = Array.isArray(op.access) ? `\n\nRoles: ${op.access.join(', ')}.` : '';
+    const roles = Array.isArray(op.access) ? `\n\nRoles: ${op.access.map((r) => (r === 'decider' ? 'decider:<tier>' : r)).join(', ')}.` : '';
     paths[op.path] ??= {};
     paths[op.path][op.method] = {
       operationId: op.id,

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { Actor } from '../workflows/types';
 import { actorOf, authenticate, hasRole, type Role, type Verifier } from './auth';
 import type { IdempotencyStore } from './idempotency';
-import { HttpProblem, type ProblemKind } from './problems';
+import { HttpProblem, type FieldError, type ProblemKind } from './problems';
 
 type AnyObject = z.ZodType<Record<string, unknown>>;
 
@@ -54,6 +54,19 @@ export const expressPath = (path: string): string => path.replace(/\{(\w+)\}/g, 
 /** Every POST may carry an Idempotency-Key; PUTs are idempotent by themselves. */
 export const takesIdempotencyKey = (op: Operation): boolean => op.method === 'post';
 
+/** A NUL or a UTF-16 surrogate that is not half of a pair: PostgreSQL refuses both (text and jsonb). */
+const unstorable = (text: string): boolean => text.includes('\u0000') || /\p{Cs}/u.test(text);
+
+/**
+ * Strings in validated input that the database could not store. Accepted, they would fail the write after
+ * the answer (a case whose every step fails to record), so they are refused with the other field errors.
+ */
+function unstorableText(value: unknown, path: string[]): FieldError[] {
+  if (typeof value === 'string') return unstorable(value) ? [{ path: path.join('.'), message: 'text must not hold NUL characters or unpaired UTF-16 surrogates' }] : [];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([k, v]) => unstorableText(v, [...path, k]));
+}
+
 /** Validates path, query and body together, so one answer lists every field that is wrong. */
 function parseRequest(op: Operation, req: Request): { params: Record<string, unknown>; query: Record<string, unknown>; body: unknown } {
   const parts = [
@@ -65,6 +78,7 @@ function parseRequest(op: Operation, req: Request): { params: Record<string, unk
   const errors = parts.flatMap(({ result, prefix }) => (result && !result.success
     ? result.error.issues.map((i) => ({ path: [...prefix, ...i.path.map(String)].join('.'), message: i.message }))
     : []));
+  errors.push(...parts.flatMap(({ result, prefix }) => (result?.success ? unstorableText(result.data, prefix) : [])));
   if (errors.length > 0) throw new HttpProblem('validation-failed', 'Some fields are missing or invalid', { errors });
   const [params, query, body] = parts.map(({ result }) => (result?.success ? result.data : undefined));
   return { params: (params ?? {}) as Record<string, unknown>, query: (query ?? {}) as Record<string, unknown>, body };

@@ -56,6 +56,8 @@ export function sendProblem(req: Request, res: Response, problem: HttpProblem): 
 /** body-parser's errors carry `type`; everything unknown is a 500 that is logged, not shown. */
 function toProblem(err: unknown): HttpProblem | undefined {
   if (err instanceof HttpProblem) return err;
+  // The router could not percent-decode a path parameter (e.g. /cases/%E0%A4%A).
+  if (err instanceof URIError) return new HttpProblem('malformed-request', 'The path is not valid percent-encoded UTF-8');
   if (err instanceof BadCursorError) {
     return new HttpProblem('validation-failed', 'The cursor is not one this list gave out', { errors: [{ path: 'query.cursor', message: err.message }] });
   }

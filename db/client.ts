@@ -26,8 +26,11 @@ const migrationsFolder = path.join(__dirname, 'migrations');
 export function openDatabase(target: { url: string } | { dir?: string }, opts: { poolSize?: number } = {}): Database {
   if ('url' in target) {
     const pool = new Pool({ connectionString: target.url, max: opts.poolSize ?? 10 });
-    // A dropped connection must not crash the process; the next query takes a fresh one.
+    // A dropped connection must not crash the process, whether idle in the pool (the pool's 'error') or
+    // checked out between two queries of a transaction (the client's own 'error', which the pool does not
+    // listen to then); the failed query's caller sees the error, and the next query takes a fresh connection.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return {
       db,

@@ -18,6 +18,9 @@ function encodeCursor(parts: (string | number)[]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
+/** An instant as the case view holds it (Date#toISOString, years 0001-9999): one PostgreSQL reads as a timestamptz. */
+const isViewInstant = (v: unknown): boolean => typeof v === 'string' && /^(?!0000)\d{4}-/.test(v) && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v;
+
 function decodeCursor<T extends unknown[]>(cursor: string, valid: (v: unknown[]) => boolean): T {
   try {
     const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -62,7 +65,7 @@ export async function listCases(db: Db, filter: CaseFilter, page: { limit?: numb
     where.push(inArray(cases.id, db.select({ caseId: reports.caseId }).from(reports).where(inArray(reports.status, OVERDUE))));
   }
   if (page.cursor !== undefined) {
-    const [createdAt, id] = decodeCursor<[string, string]>(page.cursor, (p) => p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string' && !Number.isNaN(Date.parse(p[0])));
+    const [createdAt, id] = decodeCursor<[string, string]>(page.cursor, (p) => p.length === 2 && isViewInstant(p[0]) && typeof p[1] === 'string' && !p[1].includes('\u0000'));
     where.push(sql`(${cases.createdAt}, ${cases.id}) < (${createdAt}::timestamptz, ${id})`);
   }
   const rows = await db.select({ view: cases.view }).from(cases).where(and(...where))

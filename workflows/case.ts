@@ -617,7 +617,9 @@ export async function caseWorkflow(input: CaseInput, carried?: CaseState): Promi
       }
     }
     await record({ action, actor, stageBefore, input: body, outcome, motivation, notify });
-    return view;
+    // A copy: the SDK serialises the result a few microtasks later, after the next queued step or timer
+    // may already have changed `view` (the caller would get a later seq and state than its own step's).
+    return JSON.parse(JSON.stringify(view)) as CaseView;
   }
 
   // ---- deadlines -------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ import { z } from 'zod';
 
 const text = (max = 10_000) => z.string().trim().min(1).max(max);
 const sek = z.number().int().min(0).max(100_000_000_000).describe('Whole SEK');
-const isoDate = z.iso.date().describe('YYYY-MM-DD');
+// Years 1900-2999: PostgreSQL has no year 0000, and the report calendar, counted on from a date near 9999,
+// reaches years that JavaScript dates cannot be written in (a step that fails the workflow task for good).
+export const isoDate = z.iso.date().refine((d) => d >= '1900' && d < '3000', 'a date in the years 1900-2999').describe('YYYY-MM-DD');
 const light = z.enum(['green', 'yellow', 'red']);
 
 export const language = z.enum(['sv', 'en']);

@@ -32,7 +32,8 @@ export const toAuditEvent = (r: AuditRow): AuditEvent => ({
   motivation: r.motivation, prevHash: r.prevHash, hash: r.hash,
 });
 
-const instantOrDate = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+// PostgreSQL has no year 0000.
+const instantOrDate = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).refine((v) => !v.startsWith('0000'), 'years start at 0001');
 
 /** A bare date means its midnight UTC, whatever the database session's time zone. */
 const instant = (value: string | undefined) => (value !== undefined && value.length === 10 ? `${value}T00:00:00Z` : value);

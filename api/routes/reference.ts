@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { councilAgenda, councilMeetings, frameReservations, organisations, portfolioFrames, portfolios, ruleSets } from '../../db/schema';
 import type { Db } from '../../db/client';
 import { frameUse } from '../../db/readModel';
-import { ruleSetBody } from '../../workflows/inputs';
+import { isoDate, ruleSetBody } from '../../workflows/inputs';
 import type { AppDeps } from '../app';
 import { defineOperation, type Operation } from '../operation';
 import { decodeCursor, page } from '../paging';
@@ -12,7 +12,6 @@ import { HttpProblem } from '../problems';
 import { listOf, paging } from './caseSchemas';
 
 const sek = z.number().int().describe('Whole SEK');
-const isoDate = z.iso.date().describe('YYYY-MM-DD');
 
 const frameSchema = z.object({ year: z.number().int(), frame: sek, reserved: sek, remaining: sek });
 const portfolioSchema = z.object({
@@ -79,8 +78,10 @@ export function referenceOperations({ db }: AppDeps): Operation[] {
       problems: ['not-found', 'rule-violation'],
       handler: async ({ params, body }) => {
         await db.transaction(async (tx) => {
-          const [portfolio] = await tx.select().from(portfolios).where(eq(portfolios.id, params.id)).for('update');
+          const [portfolio] = await tx.select().from(portfolios).where(eq(portfolios.id, params.id));
           if (!portfolio) throw new HttpProblem('not-found', `No portfolio ${params.id}`);
+          // The lock the reserveFrame activity takes (activities/persistence.ts): no reservation lands between check and change.
+          await tx.execute(sql`SELECT pg_advisory_xact_lock(7302, hashtext(${params.id}))`);
           const [{ reserved }] = await tx.select({ reserved: sql<string>`coalesce(sum(${frameReservations.amount}), 0)` }).from(frameReservations)
             .where(and(eq(frameReservations.portfolioId, params.id), eq(frameReservations.year, params.year)));
           if (Number(reserved) > body.amount) {
@@ -122,7 +123,7 @@ export function referenceOperations({ db }: AppDeps): Operation[] {
       query: z.strictObject({ from: isoDate.optional(), to: isoDate.optional(), ...paging }),
       success: { status: 200, description: 'Meetings by date, latest first', schema: listOf(meetingSchema, 'CouncilMeetingList') },
       handler: async ({ query }) => {
-        const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, ['string', 'string']).map(String);
+        const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, ['date', 'string']).map(String);
         const rows = await db.select().from(councilMeetings).where(and(
           query.from === undefined ? undefined : gte(councilMeetings.date, query.from),
           query.to === undefined ? undefined : lte(councilMeetings.date, query.to),

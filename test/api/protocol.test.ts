@@ -27,7 +27,7 @@ function callerFor(description: string | undefined): CallerName {
   const roles = /Roles: ([^.]+)\./.exec(description ?? '')?.[1].split(', ') ?? ['admin'];
   const byRole: Record<string, CallerName> = {
     applicant: 'applicant', officer: 'officer', valuer: 'valuer', preparer: 'preparer', council: 'council', budget: 'budget',
-    decider: 'director', auditor: 'auditor', admin: 'admin',
+    'decider:<tier>': 'director', auditor: 'auditor', admin: 'admin',
   };
   return byRole[roles[0]];
 }
