@@ -33,7 +33,8 @@ function signalProbes(parts: Part[]): number {
 async function probeLines(file: string, parts: Part[], since: number): Promise<Map<number, ProbeLine>> {
   const wanted = parts.filter((p) => p.node).map((p) => p.pid);
   const found = new Map<number, ProbeLine>();
-  for (let i = 0; i < 20 && found.size < wanted.length; i++) {
+  // A loaded machine may take a while to run the signal handler.
+  for (let i = 0; i < 60 && found.size < wanted.length; i++) {
     await sleep(50);
     let text = '';
     try { text = fs.readFileSync(file, 'utf8'); } catch { continue; }

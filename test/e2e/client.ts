@@ -2,9 +2,10 @@
 // the same key while the answer is unknown (no answer, 5xx, "in progress"), a ledger of every 2xx step, and
 // helpers that drive a case from idea sketch to completed.
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import { signToken, type Claims } from '../../api/auth';
 import type { Config } from '../../config';
-import type { ActionName } from '../../workflows/inputs';
+import type { ActionName, ruleSetBody } from '../../workflows/inputs';
 import { addDays, stockholmDate } from '../../workflows/rules';
 import type { CaseView, Report } from '../../workflows/types';
 
@@ -42,7 +43,7 @@ export const SHORT_RULES = {
   lightReportingBelow: 1_000_000,
   deviation: { costTolerance: 0.1, endDateSlip: 'P8W' },
   followUpOffsets: ['PT15S'],
-};
+} satisfies z.input<typeof ruleSetBody>;
 
 /** status 0: no answer at all (refused, reset, timed out). The body is read as loosely as supertest's. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -208,7 +209,7 @@ export class ApiClient {
 
 // ---- a case from idea sketch to completed ------------------------------------------------------
 
-export const idea = {
+const idea = {
   title: 'Digital skolval', need: 'Skolvalet görs på papper', idea: 'En e-tjänst för skolval', expectedBenefits: 'Kortare handläggning',
   roughCost: 2_000_000, contact: { name: 'Anna Andersson', email: 'anna@utbildning.example' }, language: 'sv',
 };

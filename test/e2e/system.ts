@@ -26,7 +26,7 @@ import { AppProcess } from './processes';
 
 /** Always there in CI; tests that need PostgreSQL itself use it when DATABASE_URL is not set. */
 export const MACHINE_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
-export const JWT_SECRET = 'e2e-secret-that-is-long-enough-for-hs256';
+const JWT_SECRET = 'e2e-secret-that-is-long-enough-for-hs256';
 
 export interface System {
   name: string;
@@ -58,7 +58,7 @@ export async function explained<T>(system: System, body: () => Promise<T>): Prom
   }
 }
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   const probe = net.createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const { port } = probe.address() as net.AddressInfo;
