@@ -176,9 +176,10 @@ export type ActionName = keyof typeof actionInputs;
 export const ACTION_NAMES = Object.keys(actionInputs) as ActionName[];
 export type ActionInput<A extends ActionName> = z.infer<(typeof actionInputs)[A]>;
 
+const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
 // At most about 50 years: longer deadlines would carry a case's calendar past what dates can express.
-const duration = z.string().regex(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/, 'an ISO 8601 duration, e.g. P14D or PT20S')
-  .refine((d) => addDuration(0, d) <= 50 * 366 * 86_400_000, 'a duration of at most 50 years');
+const duration = z.string().regex(DURATION, 'an ISO 8601 duration, e.g. P14D or PT20S')
+  .refine((d) => !DURATION.test(d) || addDuration(0, d) <= 50 * 366 * 86_400_000, 'a duration of at most 50 years');
 const monthDay = z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'MM-DD');
 
 export const ruleSetBody = z.strictObject({
