@@ -2,7 +2,8 @@
 // dev server, measured against the targets of the reliability issue; writes BENCHMARKS.md.
 // BENCH_QUICK=1 runs a short smoke version and writes its report to the temp dir instead.
 // BENCH_BACKENDS=pglite|postgres runs one back end; BENCH_DATABASE_URL names the PostgreSQL server;
-// BENCH_PROFILE_DIR=<dir> gives every node process --cpu-prof into that directory.
+// BENCH_PROFILE_DIR=<dir> gives every node process --cpu-prof into that directory; BENCH_RENDER=1 writes the
+// report again from the last run's figures (kept in the temp dir) without measuring.
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -218,19 +219,27 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
   return result;
 }
 
+/** Everything the report is made from; kept so that the report can be written again (BENCH_RENDER). */
+type Run = Parameters<typeof renderReport>[0];
+
 async function main(): Promise<void> {
-  const results: BackendResult[] = [];
-  const env = await environment();
+  const out = process.env.BENCH_OUT ?? (QUICK ? path.join(os.tmpdir(), 'BENCHMARKS.quick.md') : path.join(ROOT, 'BENCHMARKS.md'));
+  const raw = path.join(os.tmpdir(), `projektkontoret-bench-last${QUICK ? '-quick' : ''}.json`);
+  if (process.env.BENCH_RENDER) {
+    // Rewrites the report from the last run's figures, e.g. after bench/notes.md has changed.
+    fs.writeFileSync(out, renderReport(JSON.parse(fs.readFileSync(raw, 'utf8')) as Run));
+    log(`wrote ${out} from ${raw}`);
+    return;
+  }
+  const run: Run = { env: await environment(), results: [], quick: QUICK, settings: SETTINGS, clients: CLIENTS };
   for (const backend of BACKENDS) {
-    results.push(await runBackend(backend));
+    run.results.push(await runBackend(backend));
     await dropDatabases();
   }
-  const out = process.env.BENCH_OUT ?? (QUICK ? path.join(os.tmpdir(), 'BENCHMARKS.quick.md') : path.join(ROOT, 'BENCHMARKS.md'));
-  fs.writeFileSync(out, renderReport({ env, results, quick: QUICK, settings: SETTINGS, clients: CLIENTS }));
-  const raw = path.join(os.tmpdir(), 'projektkontoret-bench-last.json');
-  fs.writeFileSync(raw, JSON.stringify(results, null, 2));
+  fs.writeFileSync(raw, JSON.stringify(run, null, 2));
+  fs.writeFileSync(out, renderReport(run));
   log(`wrote ${out} (raw figures: ${raw})`);
-  for (const r of results) for (const e of r.errors) console.error(`${r.backend}: ${e}`);
+  for (const r of run.results) for (const e of r.errors) console.error(`${r.backend}: ${e}`);
 }
 
 let exiting = false;
