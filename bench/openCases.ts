@@ -1,6 +1,6 @@
-// The worker's memory with many open cases: a worker process as `npm run worker` runs it, on a dev server
-// of its own; cases started straight through the Temporal client record their first step and then wait on
-// the screening timer. The reading is taken once every case has done so (no workflow task or activity
+// The worker's memory with many open cases: a worker process as `npm run worker` runs it, on a dev server of
+// its own (in memory); cases started straight through the Temporal client record their first step and then
+// wait on the screening timer. The reading is taken once every case has done so (no workflow task or activity
 // pending), and the read model is counted afterwards to show that every case really recorded its step.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -64,6 +64,9 @@ async function startMemoryDevServer(logDir: string): Promise<{ address: string; 
     } finally {
       await connection.close();
     }
+  }).catch(async (err: unknown) => {
+    await server.stop();
+    throw err;
   });
   return { address, stop: () => server.stop() };
 }
@@ -82,7 +85,7 @@ async function inParallel(count: number, concurrency: number, fn: (n: number) =>
   }));
 }
 
-/** Ten thousand cases at the ~10 a second this two-core machine settles them take ~17 minutes; allow twice that. */
+/** Ten thousand cases took 16 minutes on this two-core machine; allow more than twice that. */
 const SETTLE_TIMEOUT_MS = 40 * 60_000;
 
 export async function openCasesMemory(target: Target, count: number, progress: (line: string) => void, nodeArgs: string[] = []): Promise<OpenCasesFigures> {

@@ -68,6 +68,13 @@ export async function logged(child: Child, text: string): Promise<void> {
   });
 }
 
+/** The dev server, found by its SQLite file (npm start spawns it, so its pid is not ours to know). */
+function devServerPart(dbFile: string): Part {
+  const [pid] = pidsMentioning(dbFile);
+  if (pid === undefined) throw new Error(`no dev server process with ${dbFile}`);
+  return { name: 'Temporal dev server', pid, node: false };
+}
+
 export async function startSystem(target: Target, opts: { nodeArgs?: string[] } = {}): Promise<System> {
   const [apiPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
   const apiBase = `http://127.0.0.1:${apiPort}/api/v1`;
@@ -81,16 +88,15 @@ export async function startSystem(target: Target, opts: { nodeArgs?: string[] } 
     try {
       await ready(apiBase, [app]);
       await logged(app, 'Press Ctrl-C to stop.');
+      return {
+        apiBase, temporalAddress,
+        parts: [{ name: 'npm start (API + worker + PGlite)', pid: app.pid, node: true }, devServerPart(path.join(target.dataDir, 'temporal.db'))],
+        stop: () => app.stop(),
+      };
     } catch (err) {
       await app.stop();
       throw err;
     }
-    const devServerPid = pidsMentioning(path.join(target.dataDir, 'temporal.db'))[0];
-    return {
-      apiBase, temporalAddress,
-      parts: [{ name: 'npm start (API + worker + PGlite)', pid: app.pid, node: true }, { name: 'Temporal dev server', pid: devServerPid, node: false }],
-      stop: () => app.stop(),
-    };
   }
 
   const devServer: DevServer = await startDevServer({ dbFile: path.join(target.dir, 'temporal.db'), port: temporalPort, uiPort, namespace: 'default' });
@@ -104,17 +110,17 @@ export async function startSystem(target: Target, opts: { nodeArgs?: string[] } 
   };
   try {
     await Promise.all([ready(apiBase, [api, worker]), logged(worker, 'worker polling task queue')]);
+    return {
+      apiBase, temporalAddress,
+      parts: [
+        { name: 'API', pid: api.pid, node: true },
+        { name: 'worker', pid: worker.pid, node: true },
+        devServerPart(path.join(target.dir, 'temporal.db')),
+      ],
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
   }
-  return {
-    apiBase, temporalAddress,
-    parts: [
-      { name: 'API', pid: api.pid, node: true },
-      { name: 'worker', pid: worker.pid, node: true },
-      { name: 'Temporal dev server', pid: pidsMentioning(path.join(target.dir, 'temporal.db'))[0], node: false },
-    ],
-    stop,
-  };
 }

@@ -69,7 +69,7 @@ export async function phase<T>(name: string, parts: Part[], probeFile: string, u
           const loop = loops.get(p.pid);
           return { name: p.name, cores: (cpuSeconds(p.pid) - cpu0[i]) / seconds, loopP99: loop?.p99, loopMax: loop?.max };
         }),
-        { name: 'benchmark (load generator)', cores: (self.user + self.system) / 1e6 / seconds },
+        { name: 'benchmark process (load generator; in the lifecycle also its worker)', cores: (self.user + self.system) / 1e6 / seconds },
       ],
     });
   }
