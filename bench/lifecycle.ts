@@ -1,8 +1,7 @@
 // One case's whole three-year lifecycle on the time-skipping server, driven as
 // test/workflows/project.test.ts drives it: real activities on a fresh database, emails to an SMTP
 // server in-process. The wall time runs from the idea sketch to the completed case.
-import type { CaseView } from '../workflows/types';
-import { application, createHarness, people, report, type CaseDriver, type Harness } from '../test/workflows/harness';
+import { application, createHarness, fileReportsWhile, people, type Harness } from '../test/workflows/harness';
 
 export interface LifecycleFigures {
   seconds: number;
@@ -12,39 +11,6 @@ export interface LifecycleFigures {
   emails: number;
   /** Time-skipping server, workflow bundle, database and SMTP server, before the case starts. */
   setupSeconds: number;
-}
-
-const DAY = 86_400_000;
-/** More than the ~80 steps of a three-year project; a loop that never ends is a failure, not a hang. */
-const MAX_ROUNDS = 500;
-
-async function fileReportsWhile(h: Harness, c: CaseDriver, stages: CaseView['stage'][]): Promise<CaseView> {
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const v = await c.view();
-    if (!stages.includes(v.stage)) return v;
-    const open = v.reports.find((r) => ['due', 'overdue', 'escalated'].includes(r.status));
-    if (open?.type === 'effect') {
-      await c.act('submit-effect-report', people.applicant, {
-        reportId: open.id, realised: { citizenBenefit: 2_800_000, businessBenefit: 1_400_000, operationCost: 320_000 },
-        savings: [{ key: 'utbildning:skolval-papper', realisedAmountPerYear: 380_000 }],
-      });
-    } else if (open?.type === 'final') {
-      await c.act('submit-final-report', people.applicant, {
-        outcome: 'E-tjänsten för skolval är i drift', finalCost: 4_900_000, deliveredAgainstPlan: 'Allt enligt plan',
-        handoverConfirmed: true, supportArrangement: 'Förvaltningsobjekt Skolval', followUpPlan: 'Effekthemtagning efter 6 och 12 månader',
-      });
-      await c.act('approve-closure', people.officer, { comment: 'Godkänd' });
-    } else if (open) {
-      await c.act('submit-report', people.applicant, report(open.id, { forecastTotalCost: 5_000_000 }));
-    } else {
-      // Sleep until the next report opens (its reminder), or the next calendar event.
-      const next = v.reports.filter((r) => r.status === 'scheduled').map((r) => Date.parse(r.dueAt) - 5 * DAY);
-      const now = await h.env.currentTimeMs();
-      await h.env.sleep(Math.max(60_000, Math.min(...next, now + 30 * DAY) - now + 60_000));
-      await c.until((x) => x.seq >= v.seq);
-    }
-  }
-  throw new Error(`the case was still in ${stages.join('/')} after ${MAX_ROUNDS} rounds`);
 }
 
 /** databaseUrl: run on a fresh database on that PostgreSQL server; undefined: in-memory PGlite. */

@@ -2,43 +2,11 @@
 // the final report, closure and two effect follow-ups (6 and 12 months), on the time-skipping server.
 import { verifyAuditChain } from '../../db/audit';
 import { stockholmDate } from '../../workflows/rules';
-import type { CaseView } from '../../workflows/types';
-import { application, createHarness, people, report, type CaseDriver, type Harness } from './harness';
+import { application, createHarness, fileReportsWhile, people, type Harness } from './harness';
 
 let h: Harness;
 beforeAll(async () => { h = await createHarness('project'); });
 afterAll(() => h?.close());
-
-const DAY = 86_400_000;
-
-/** Files every report as soon as it opens, until the case leaves the given stages. */
-async function fileReportsWhile(c: CaseDriver, stages: CaseView['stage'][]): Promise<CaseView> {
-  for (;;) {
-    const v = await c.view();
-    if (!stages.includes(v.stage)) return v;
-    const open = v.reports.find((r) => ['due', 'overdue', 'escalated'].includes(r.status));
-    if (open?.type === 'effect') {
-      await c.act('submit-effect-report', people.applicant, {
-        reportId: open.id, realised: { citizenBenefit: 2_800_000, businessBenefit: 1_400_000, operationCost: 320_000 },
-        savings: [{ key: 'utbildning:skolval-papper', realisedAmountPerYear: 380_000 }],
-      });
-    } else if (open?.type === 'final') {
-      await c.act('submit-final-report', people.applicant, {
-        outcome: 'E-tjänsten för skolval är i drift', finalCost: 4_900_000, deliveredAgainstPlan: 'Allt enligt plan',
-        handoverConfirmed: true, supportArrangement: 'Förvaltningsobjekt Skolval', followUpPlan: 'Effekthemtagning efter 6 och 12 månader',
-      });
-      await c.act('approve-closure', people.officer, { comment: 'Godkänd' });
-    } else if (open) {
-      await c.act('submit-report', people.applicant, report(open.id, { forecastTotalCost: 5_000_000 }));
-    } else {
-      // Sleep until the next report opens (its reminder), or the next calendar event.
-      const next = v.reports.filter((r) => r.status === 'scheduled').map((r) => Date.parse(r.dueAt) - 5 * DAY);
-      const now = await h.env.currentTimeMs();
-      await h.env.sleep(Math.max(60_000, Math.min(...next, now + 30 * DAY) - now + 60_000));
-      await c.until((x) => x.seq >= v.seq);
-    }
-  }
-}
 
 test('three years of execution with all reports, closure and two effect follow-ups', async () => {
   const c = await h.start({ rules: { followUpOffsets: ['P6M', 'P12M'] } });
@@ -46,7 +14,7 @@ test('three years of execution with all reports, closure and two effect follow-u
   let v = await c.act('decide', people.director, { outcome: 'approve', grantedAmount: 5_000_000, projectStart: '2027-01-01', conditions: 'Rapportera enligt plan', motivation: 'Hög nytta' });
   expect(v).toMatchObject({ stage: 'execution', grantedAmount: 5_000_000, grantTier: 'stadsdirektor', applicantStatus: { code: 'granted' } });
 
-  v = await fileReportsWhile(c, ['execution', 'closure', 'followUp']);
+  v = await fileReportsWhile(h, c, ['execution', 'closure', 'followUp']);
   expect(v.stage).toBe('completed');
   const byType = (t: string) => v.reports.filter((r) => r.type === t);
   expect(byType('sixWeek')).toHaveLength(26);
