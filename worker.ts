@@ -7,6 +7,7 @@ import { openConfiguredDatabase, type Database } from './db/client';
 import { seedReferenceData } from './db/seed';
 import { createMailer } from './platform/mailer';
 import { connectWorker } from './platform/temporal';
+import { buildWorkflowBundle } from './platform/workflowBundle';
 
 /** database: pass the process's shared handle (embedded PGlite allows one opener); else one is opened. */
 export async function startWorker(config: Config, shared?: { database: Database }): Promise<{ shutdown(): Promise<void> }> {
@@ -21,7 +22,9 @@ export async function startWorker(config: Config, shared?: { database: Database 
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowsPath: require.resolve('./workflows'),
+    workflowBundle: await buildWorkflowBundle(require.resolve('./workflows')),
+    // The SDK's default (from the heap limit, ~1 MB a case) would cache thousands of cases.
+    maxCachedWorkflows: config.temporal.cachedCases,
     activities: createActivities({ db: database.db, mailer, mail: config.mail }),
   });
   const sweeper = createOutboxSweeper({ db: database.db, mailer, mail: config.mail, intervalMs: 15_000 });

@@ -5,7 +5,9 @@ import {
   ApplicationFailure, allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities/contract';
-import { ACTION_NAMES, actionInputs, type ActionInput, type ActionName } from './inputs';
+import { ACTION_NAMES, type ActionName } from './actions';
+import type * as Inputs from './inputs';
+import type { ActionInput } from './inputs';
 import { actionUpdates, caseViewQuery, REFUSAL, type ActionRequest } from './messages';
 import { ACTION_RULES, actorMayAct, allowedActionsFor, deciderTiers, stateAllows, tierFor } from './permissions';
 import {
@@ -17,6 +19,16 @@ import {
   SYSTEM_ACTOR, TERMINAL_STAGES, type Actor, type CaseInput, type CaseView, type Deadline, type NotificationIntent,
   type Report, type Stage,
 } from './types';
+
+// zod costs each workflow instance ~8 ms of CPU and ~1 MB (its module graph is evaluated per instance, and
+// cannot be shared: the SDK deep-freezes shared modules). Most cached cases only wait on timers, so an
+// instance loads it on its first update, and builds only the schemas it validates (actionInput).
+let inputs: typeof Inputs | undefined;
+function actionInput<A extends ActionName>(action: A) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, bundled all the same by the SDK's webpack
+  inputs ??= require('./inputs') as typeof Inputs;
+  return inputs.actionInput(action);
+}
 
 type TimerKind = 'screening-overdue' | 'application-reminder' | 'completion-reminder' | 'lapse'
   | 'report-reminder' | 'report-overdue' | 'report-escalate' | 'next-six-week' | 'planned-end';
@@ -254,7 +266,7 @@ export async function caseWorkflow(input: CaseInput, carried?: CaseState): Promi
     if (!actorMayAct(action, actor, view)) {
       refuse(REFUSAL.role, `${action} needs the role ${ACTION_RULES[action].roles.join(' or ')}${ACTION_RULES[action].roles.includes('applicant') ? ' of the applying organisation' : ''}`);
     }
-    const parsed = actionInputs[action].safeParse(req.input ?? {});
+    const parsed = actionInput(action).safeParse(req.input ?? {});
     if (!parsed.success) {
       refuse(REFUSAL.invalid, `invalid ${action} body`, { errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
     }

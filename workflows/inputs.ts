@@ -1,35 +1,22 @@
-// One zod schema per input: the API validates requests and generates its OpenAPI document from these,
-// and the workflow's update validators check the same shapes. Pure, deterministic code only.
+// One zod schema per action body: the API validates requests and generates its OpenAPI document from
+// these, and the workflow's update validators check the same shapes. Pure, deterministic code only.
 import { z } from 'zod';
-import { addDuration } from './rules';
+import type { ActionName } from './actions';
 
-const text = (max = 10_000) => z.string().trim().min(1).max(max);
-const sek = z.number().int().min(0).max(100_000_000_000).describe('Whole SEK');
+export const text = (max = 10_000) => z.string().trim().min(1).max(max);
+export const sek = z.number().int().min(0).max(100_000_000_000).describe('Whole SEK');
 // Years 1900-2999: PostgreSQL has no year 0000, and the report calendar, counted on from a date near 9999,
 // reaches years that JavaScript dates cannot be written in (a step that fails the workflow task for good).
 export const isoDate = z.iso.date().refine((d) => d >= '1900' && d < '3000', 'a date in the years 1900-2999').describe('YYYY-MM-DD');
 const light = z.enum(['green', 'yellow', 'red']);
 
-export const language = z.enum(['sv', 'en']);
-
-export const createCase = z.strictObject({
-  title: text(200),
-  need: text(),
-  idea: text(),
-  expectedBenefits: text().optional(),
-  roughCost: sek.optional(),
-  organisation: text(100).optional().describe("Taken from the token for applicants"),
-  contact: z.strictObject({ name: text(200).optional(), email: z.email().max(320).optional() }).optional(),
-  language: language.optional(),
-});
-
-export const screenIdea = z.strictObject({
+const screenIdea = () => z.strictObject({
   outcome: z.enum(['approve', 'reject', 'redirect']),
   reason: text().optional(),
   coach: text(200).optional(),
 }).refine((b) => b.outcome === 'approve' || b.reason !== undefined, { path: ['reason'], message: 'reason is required unless the outcome is approve' });
 
-const benefits = z.strictObject({
+const benefits = () => z.strictObject({
   citizenBenefit: sek.optional(),
   businessBenefit: sek.optional(),
   developmentCost: sek.optional(),
@@ -39,7 +26,7 @@ const benefits = z.strictObject({
   expectedUsers: z.number().int().min(0).max(100_000_000).optional(),
 });
 
-export const submitApplication = z.strictObject({
+const submitApplication = () => z.strictObject({
   portfolio: text(50),
   kind: z.enum(['feasibility', 'implementation']),
   totalCost: sek.refine((n) => n > 0, 'totalCost must be above 0'),
@@ -47,7 +34,7 @@ export const submitApplication = z.strictObject({
   plannedStart: isoDate,
   plannedEnd: isoDate,
   projectLeader: text(200),
-  benefits,
+  benefits: benefits(),
   savingsClaims: z.array(z.strictObject({
     key: z.string().trim().min(1).max(100).regex(/^[\p{L}\p{N}._:-]+$/u, 'letters, digits and . _ : - only'),
     description: text().optional(),
@@ -71,29 +58,29 @@ export const submitApplication = z.strictObject({
   if (new Set(keys).size !== keys.length) ctx.addIssue({ code: 'custom', path: ['savingsClaims'], message: 'savings claim keys must be unique' });
 });
 
-export const assign = z.strictObject({ coach: text(200).optional(), preparationGroup: text(200).optional() })
+const assign = () => z.strictObject({ coach: text(200).optional(), preparationGroup: text(200).optional() })
   .refine((b) => b.coach !== undefined || b.preparationGroup !== undefined, { message: 'coach or preparationGroup is required' });
 
-export const recordValuation = z.strictObject({
+const recordValuation = () => z.strictObject({
   citizenBenefit: sek, businessBenefit: sek, developmentCost: sek, operationCost: sek, comment: text().optional(),
 });
 
-export const resolveDoubleCount = z.strictObject({ key: text(100), resolution: z.enum(['keep', 'removed']), comment: text().optional() });
+const resolveDoubleCount = () => z.strictObject({ key: text(100), resolution: z.enum(['keep', 'removed']), comment: text().optional() });
 
-export const requestCompletion = z.strictObject({ missing: z.array(text(2000)).min(1).max(50), dueDate: isoDate.optional() });
+const requestCompletion = () => z.strictObject({ missing: z.array(text(2000)).min(1).max(50), dueDate: isoDate.optional() });
 
-export const recommend = z.strictObject({ recommendation: z.enum(['support', 'notSupport']), motivation: text() });
+const recommend = () => z.strictObject({ recommendation: z.enum(['support', 'notSupport']), motivation: text() });
 
-export const scheduleCouncil = z.strictObject({ meetingId: text(100) });
+const scheduleCouncil = () => z.strictObject({ meetingId: text(100) });
 
-export const councilOpinion = z.strictObject({
+const councilOpinion = () => z.strictObject({
   opinion: z.enum(['recommend', 'notRecommend']), priority: z.number().int().min(1).max(1000).optional(), comment: text().optional(),
 });
 
-export const budgetCheck = z.strictObject({ outcome: z.enum(['ok', 'remarks']), remarks: text().optional() })
+const budgetCheck = () => z.strictObject({ outcome: z.enum(['ok', 'remarks']), remarks: text().optional() })
   .refine((b) => b.outcome === 'ok' || b.remarks !== undefined, { path: ['remarks'], message: 'remarks are required when the outcome is remarks' });
 
-export const decide = z.strictObject({
+const decide = () => z.strictObject({
   outcome: z.enum(['approve', 'reject', 'return']),
   grantedAmount: sek.optional(),
   conditions: text().optional(),
@@ -105,7 +92,7 @@ export const decide = z.strictObject({
   if (b.projectStart === undefined) ctx.addIssue({ code: 'custom', path: ['projectStart'], message: 'projectStart is required to approve' });
 });
 
-export const submitReport = z.strictObject({
+const submitReport = () => z.strictObject({
   reportId: text(50),
   time: light, cost: light, scope: light,
   spentToDate: sek,
@@ -117,7 +104,7 @@ export const submitReport = z.strictObject({
   comment: text().optional(),
 });
 
-export const requestChange = z.strictObject({
+const requestChange = () => z.strictObject({
   reason: text(),
   newTotalCost: sek.optional(),
   newEndDate: isoDate.optional(),
@@ -125,11 +112,11 @@ export const requestChange = z.strictObject({
 }).refine((b) => b.newTotalCost !== undefined || b.newEndDate !== undefined || b.scopeChange !== undefined,
   { message: 'a change request changes at least one of newTotalCost, newEndDate, scopeChange' });
 
-export const decideChange = z.strictObject({ outcome: z.enum(['approve', 'reject']), motivation: text() });
+const decideChange = () => z.strictObject({ outcome: z.enum(['approve', 'reject']), motivation: text() });
 
-export const terminate = z.strictObject({ motivation: text() });
+const terminate = () => z.strictObject({ motivation: text() });
 
-export const submitFinalReport = z.strictObject({
+const submitFinalReport = () => z.strictObject({
   outcome: text(),
   finalCost: sek,
   deliveredAgainstPlan: text(),
@@ -138,19 +125,19 @@ export const submitFinalReport = z.strictObject({
   followUpPlan: text(),
 });
 
-export const approveClosure = z.strictObject({ comment: text().optional() });
+const approveClosure = () => z.strictObject({ comment: text().optional() });
 
-export const submitEffectReport = z.strictObject({
+const submitEffectReport = () => z.strictObject({
   reportId: text(50),
   realised: z.strictObject({ citizenBenefit: sek, businessBenefit: sek, operationCost: sek }),
   savings: z.array(z.strictObject({ key: text(100), realisedAmountPerYear: sek })).max(100).optional(),
   comment: text().optional(),
 });
 
-export const withdraw = z.strictObject({ reason: text().optional() });
+const withdraw = () => z.strictObject({ reason: text().optional() });
 
-/** Every human step: action name (as in the URL) to its body schema. */
-export const actionInputs = {
+/** Every human step: action name (as in the URL) to the builder of its body schema. */
+const builders = {
   'screen-idea': screenIdea,
   'submit-application': submitApplication,
   assign,
@@ -170,39 +157,17 @@ export const actionInputs = {
   'approve-closure': approveClosure,
   'submit-effect-report': submitEffectReport,
   withdraw,
-} as const;
+} satisfies Record<ActionName, () => z.ZodType>;
 
-export type ActionName = keyof typeof actionInputs;
-export const ACTION_NAMES = Object.keys(actionInputs) as ActionName[];
-export type ActionInput<A extends ActionName> = z.infer<(typeof actionInputs)[A]>;
+type ActionSchemas = { [A in ActionName]: ReturnType<(typeof builders)[A]> };
+export type ActionInput<A extends ActionName> = z.infer<ActionSchemas[A]>;
 
-const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
-// At most about 50 years: longer deadlines would carry a case's calendar past what dates can express.
-const duration = z.string().regex(DURATION, 'an ISO 8601 duration, e.g. P14D or PT20S')
-  .refine((d) => !DURATION.test(d) || addDuration(0, d) <= 50 * 366 * 86_400_000, 'a duration of at most 50 years');
-const monthDay = z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'MM-DD');
+const built: Partial<ActionSchemas> = {};
 
-export const ruleSetBody = z.strictObject({
-  delegation: z.array(z.strictObject({ tier: z.string().regex(/^[a-z0-9-]{1,50}$/, 'lowercase letters, digits and -'), upTo: sek.nullable() })).min(1).max(20),
-  ideaScreeningDeadline: duration,
-  applicationDeadline: duration,
-  applicationReminderAfter: duration,
-  completionDeadline: duration,
-  reportInterval: duration,
-  reminderBefore: duration,
-  escalationAfter: duration,
-  tertialDueDates: z.array(monthDay).max(3),
-  yearEndDueDate: monthDay,
-  lightReportingBelow: sek,
-  deviation: z.strictObject({ costTolerance: z.number().min(0).max(10), endDateSlip: duration }),
-  followUpOffsets: z.array(duration).min(1).max(10),
-}).superRefine((r, ctx) => {
-  r.delegation.forEach((t, i) => {
-    const prev = r.delegation[i - 1];
-    if (prev && (prev.upTo === null || (t.upTo !== null && t.upTo <= prev.upTo))) {
-      ctx.addIssue({ code: 'custom', path: ['delegation', i], message: 'tiers must be ordered by rising upTo, null (no limit) last' });
-    }
-  });
-  if (r.delegation[r.delegation.length - 1]?.upTo !== null) ctx.addIssue({ code: 'custom', path: ['delegation'], message: 'the last tier must have upTo null (no limit)' });
-  if (new Set(r.delegation.map((t) => t.tier)).size !== r.delegation.length) ctx.addIssue({ code: 'custom', path: ['delegation'], message: 'tier ids must be unique' });
-});
+/**
+ * The body schema of an action, built on first use. Building all of them cost each workflow instance
+ * ~15 ms and ~1.5 MB (zod schemas are heavy objects); an instance builds only those it validates.
+ */
+export function actionInput<A extends ActionName>(action: A): ActionSchemas[A] {
+  return (built[action] ??= builders[action]() as ActionSchemas[A]) as ActionSchemas[A];
+}

@@ -1,6 +1,6 @@
 // Update, query and signal definitions of the case workflow: imported by the API too.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import { ACTION_NAMES, type ActionName } from './inputs';
+import { ACTION_NAMES, type ActionName } from './actions';
 import type { Actor, CaseView } from './types';
 
 export const CASE_WORKFLOW = 'caseWorkflow';

@@ -1,6 +1,6 @@
 // Who may take which action in which stage. Pure: used by the workflow's update validators and by the
 // API to list `allowedActions` for the caller.
-import type { ActionName } from './inputs';
+import type { ActionName } from './actions';
 import type { Actor, CaseView, Stage } from './types';
 
 const BEFORE_DECISION: Stage[] = ['idea', 'application', 'preparation', 'completion', 'council', 'decision'];

@@ -5,7 +5,8 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { councilMeetings } from '../../db/schema';
-import { ACTION_NAMES, actionInputs, type ActionName } from '../../workflows/inputs';
+import { ACTION_NAMES, type ActionName } from '../../workflows/actions';
+import { actionInput } from '../../workflows/inputs';
 import { actionUpdates, REFUSAL } from '../../workflows/messages';
 import { ACTION_RULES, actorMayAct } from '../../workflows/permissions';
 import type { Actor, CaseView } from '../../workflows/types';
@@ -90,7 +91,7 @@ export function actionOperations(deps: AppDeps): Operation[] {
       summary: SUMMARIES[action],
       description: `In stage ${stages.join(', ')}. Answers with the case view after the step. A 409 names the stage and the actions the caller may take in it.`,
       params: z.strictObject({ id: caseIdParam }),
-      body: actionInputs[action].meta({ id: `${pascal(action)}Input` }),
+      body: actionInput(action).meta({ id: `${pascal(action)}Input` }),
       success: { status: 200, description: 'The case after the step', schema: caseViewSchema },
       problems: ['forbidden', 'not-found', 'stage-not-allowed', 'rule-violation'],
       handler: ({ actor, params, body }) => act(deps, action, params.id, actor, body),

@@ -1,7 +1,9 @@
 // Response schemas of the case endpoints, mirroring workflows/types.ts (the compile-time checks at the
 // bottom keep the two in step).
 import { z } from 'zod';
-import { ACTION_NAMES, createCase, submitApplication } from '../../workflows/inputs';
+import { ACTION_NAMES } from '../../workflows/actions';
+import { actionInput } from '../../workflows/inputs';
+import { createCase } from '../bodies';
 import type { CaseView } from '../../workflows/types';
 import { STAGES } from '../../workflows/types';
 
@@ -66,7 +68,7 @@ export const caseViewSchema = z.object({
   applicantStatus: applicantStatusSchema,
   allowedActions: z.array(z.enum(ACTION_NAMES)).describe('What the caller may do now'),
   idea: ideaSchema,
-  application: submitApplication.safeExtend({ submittedAt: instant, round: z.number().int() }).nullable(),
+  application: actionInput('submit-application').safeExtend({ submittedAt: instant, round: z.number().int() }).nullable(),
   assignment: z.object({ coach: z.string().optional(), preparationGroup: z.string().optional() }).nullable(),
   valuation: z.object({ citizenBenefit: sek, businessBenefit: sek, developmentCost: sek, operationCost: sek, comment: z.string().optional(), ...by }).nullable(),
   doubleCount: z.array(z.object({ key: z.string(), conflictingCases: z.array(z.string()), resolution: z.enum(['keep', 'removed']).optional(), comment: z.string().optional() })),

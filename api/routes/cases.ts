@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { caseById, listCases } from '../../db/readModel';
 import { organisations, portfolios } from '../../db/schema';
-import { createCase } from '../../workflows/inputs';
+import { createCase } from '../bodies';
 import { CASE_WORKFLOW, caseViewQuery } from '../../workflows/messages';
 import { allowedActionsFor } from '../../workflows/permissions';
 import { STAGES, type Actor, type CaseInput, type CaseView } from '../../workflows/types';
@@ -25,13 +25,6 @@ export async function loadCase(db: Db, id: string, actor: Actor): Promise<CaseVi
   if (!maySeeCase(actor, view.organisation)) throw new HttpProblem('forbidden', "Applicants see only their own organisation's cases");
   return view;
 }
-
-const summary = (v: CaseView): z.infer<typeof caseSummarySchema> => ({
-  id: v.id, title: v.title, organisation: v.organisation, portfolio: v.portfolio, kind: v.kind, stage: v.stage,
-  applicantStatus: v.applicantStatus, grantedAmount: v.grantedAmount,
-  overdueReports: v.reports.filter((r) => r.status === 'overdue' || r.status === 'escalated').length,
-  ruleSetVersion: v.ruleSetVersion, createdAt: v.createdAt, updatedAt: v.updatedAt,
-});
 
 export const forCaller = (view: CaseView, actor: Actor) => ({ ...view, allowedActions: allowedActionsFor(view, actor) });
 
@@ -109,7 +102,7 @@ export function caseOperations({ db, temporal, config }: AppDeps): Operation[] {
         const { items, nextCursor } = await listCases(db, {
           stage: query.stage, portfolio: query.portfolio, organisation, q: query.q, overdue: query.overdue === 'true' ? true : undefined,
         }, { limit: query.limit, cursor: query.cursor });
-        return { items: items.map(summary), nextCursor };
+        return { items, nextCursor };
       },
     }),
     defineOperation({

@@ -4,8 +4,7 @@
 import { count, eq } from 'drizzle-orm';
 import { caseViewSchema } from '../../api/routes/caseSchemas';
 import { auditEvents, caseNumbers, cases } from '../../db/schema';
-import type { ActionName } from '../../workflows/inputs';
-import { ACTION_NAMES } from '../../workflows/inputs';
+import { ACTION_NAMES, type ActionName } from '../../workflows/actions';
 import type { CaseView } from '../../workflows/types';
 import { apiHarness, callers, expectProblem, type ApiHarness, type CallerName } from './support';
 

@@ -37,7 +37,7 @@ beforeAll(async () => {
 
 afterAll(() => database.close());
 
-const ids = (items: CaseView[]) => items.map((c) => c.id);
+const ids = (items: { id: string }[]) => items.map((c) => c.id);
 
 test('cases list newest first and filter by stage, portfolio and organisation', async () => {
   expect(ids((await listCases(db, {})).items)).toEqual(['PK-2026-0006', 'PK-2026-0005', 'PK-2026-0004', 'PK-2026-0003', 'PK-2026-0002', 'PK-2026-0001']);

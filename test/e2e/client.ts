@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { signToken, type Claims } from '../../api/auth';
 import type { Config } from '../../config';
-import type { ActionName, ruleSetBody } from '../../workflows/inputs';
+import type { ActionName } from '../../workflows/actions';
+import type { ruleSetBody } from '../../api/bodies';
 import { addDays, stockholmDate } from '../../workflows/rules';
 import type { CaseView, Report } from '../../workflows/types';
 

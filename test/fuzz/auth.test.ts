@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { ROLES, type Claims } from '../../api/auth';
 import { PROBLEM_BASE } from '../../api/problems';
-import { ACTION_NAMES, type ActionName } from '../../workflows/inputs';
+import { ACTION_NAMES, type ActionName } from '../../workflows/actions';
 import { apiHarness, callers, type ApiHarness } from '../api/support';
 import {
   announceSeed, BODIES, expectRefusal, FUZZ_RULES, IDEA, MEETING, nastyString, PROJECT, runs, send, unchangedBy,

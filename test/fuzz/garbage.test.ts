@@ -4,7 +4,9 @@
 // a 4xx problem+json and nothing the service stores changes.
 import fc from 'fast-check';
 import { z } from 'zod';
-import { createCase, actionInputs, ACTION_NAMES, ruleSetBody, type ActionName } from '../../workflows/inputs';
+import { ACTION_NAMES, type ActionName } from '../../workflows/actions';
+import { createCase, ruleSetBody } from '../../api/bodies';
+import { actionInput } from '../../workflows/inputs';
 import { ACTION_RULES, allowedActionsFor } from '../../workflows/permissions';
 import { STAGES } from '../../workflows/types';
 import { apiHarness, type ApiHarness } from '../api/support';
@@ -45,7 +47,7 @@ describe('action bodies', () => {
     const { at, who } = HOME[action];
     const authorization = await as(who);
     await fc.assert(fc.asyncProperty(garbageBody(BODIES[action]), async (body) => {
-      fc.pre(mustRefuse(actionInputs[action], body));
+      fc.pre(mustRefuse(actionInput(action), body));
       const res = await unchangedBy(h, world.ids[at], () => send(h, { method: 'post', url: actionUrl(at, action), authorization, json: body }));
       expectRefusal(res, [400, 413]);
     }), runs(25));
@@ -56,7 +58,7 @@ describe('action bodies', () => {
       action: fc.constant(action), at: fc.constantFrom(...CASE_KEYS), body: garbageBody(BODIES[action]),
     }));
     await fc.assert(fc.asyncProperty(arb, async ({ action, at, body }) => {
-      fc.pre(mustRefuse(actionInputs[action], body));
+      fc.pre(mustRefuse(actionInput(action), body));
       const res = await unchangedBy(h, world.ids[at], async () => send(h, { method: 'post', url: actionUrl(at, action), authorization: await as(HOME[action].who), json: body }));
       expectRefusal(res, [400, 413]);
     }), runs(60));
@@ -343,7 +345,7 @@ describe('path ids', () => {
   test('an unknown action on a known case is a 404 problem', async () => {
     const authorization = await as('officer');
     // Routes match without regard to case: WITHDRAW is withdraw.
-    const unknownAction = fc.oneof(nastyString, fc.string()).filter((a) => a.length > 0 && !(ACTION_NAMES as string[]).includes(a.toLowerCase()));
+    const unknownAction = fc.oneof(nastyString, fc.string()).filter((a) => a.length > 0 && !(ACTION_NAMES as readonly string[]).includes(a.toLowerCase()));
     await fc.assert(fc.asyncProperty(unknownAction, async (action) => {
       const res = await unchangedBy(h, world.ids.idea, () => send(h, { method: 'post', url: `/api/v1/cases/${world.ids.idea}/actions/${percentEncode(action)}`, authorization, json: {} }));
       expectRefusal(res, [400, 404, 405]);

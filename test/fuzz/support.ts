@@ -10,7 +10,7 @@ import type { Operation } from '../../api/operation';
 import { PROBLEM_BASE } from '../../api/problems';
 import { referenceOperations } from '../../api/routes/reference';
 import { DEFAULT_RULES } from '../../workflows/defaults';
-import type { ActionName } from '../../workflows/inputs';
+import type { ActionName } from '../../workflows/actions';
 import { caseViewQuery } from '../../workflows/messages';
 import { ACTION_RULES } from '../../workflows/permissions';
 import type { Actor, CaseView } from '../../workflows/types';

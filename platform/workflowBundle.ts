@@ -1,0 +1,31 @@
+// The workflows bundle for a long-running worker, built in a worker thread: webpack and the SWC compiler
+// leave ~140 MB behind in a process that bundles, and a worker process runs for months. The thread's heap
+// goes with the thread; only the bundle's code comes back.
+import { Worker as Thread } from 'node:worker_threads';
+import type { WorkflowBundle } from '@temporalio/worker';
+
+// Plain JavaScript (the thread has no TypeScript loader); the bundler module alone, without the SDK's native
+// core, which a second thread must not load.
+const BUILD = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { bundleWorkflowCode } = require(workerData.bundler);
+const { DefaultLogger } = require(workerData.logger);
+bundleWorkflowCode({ workflowsPath: workerData.workflowsPath, logger: new DefaultLogger('WARN') })
+  .then((bundle) => parentPort.postMessage(bundle.code));
+`;
+
+export function buildWorkflowBundle(workflowsPath: string): Promise<WorkflowBundle> {
+  const thread = new Thread(BUILD, {
+    eval: true,
+    workerData: {
+      workflowsPath,
+      bundler: require.resolve('@temporalio/worker/lib/workflow/bundler'),
+      logger: require.resolve('@temporalio/worker/lib/logger'),
+    },
+  });
+  return new Promise((resolve, reject) => {
+    thread.once('message', (code: string) => resolve({ code }));
+    thread.once('error', reject);
+    thread.once('exit', (exitCode) => reject(new Error(`bundling the workflows stopped (exit code ${exitCode})`)));
+  });
+}
