@@ -9,7 +9,7 @@ import type { CaseActivities } from '../activities/contract';
 import { ACTION_NAMES, type ActionName } from './actions';
 import type * as Inputs from './inputs';
 import type { ActionInput } from './inputs';
-import { actionUpdates, caseViewQuery, REFUSAL, type ActionRequest } from './messages';
+import { actionUpdates, caseStartedUpdate, caseViewQuery, REFUSAL, type ActionRequest } from './messages';
 import { ACTION_RULES, actorMayAct, allowedActionsFor, deciderTiers, stateAllows, tierFor } from './permissions';
 import {
   addDuration, calendarReports, deviationReasons, endOfStockholmDay, isSubDay, makeReport, sixWeekReport,
@@ -635,9 +635,7 @@ export async function caseWorkflow(input: CaseInput, carried?: CaseState): Promi
       }
     }
     await record({ action, actor, stageBefore, input: body, outcome, motivation, notify });
-    // A copy: the SDK serialises the result a few microtasks later, after the next queued step or timer
-    // may already have changed `view` (the caller would get a later seq and state than its own step's).
-    return JSON.parse(JSON.stringify(view)) as CaseView;
+    return snapshot();
   }
 
   // ---- deadlines -------------------------------------------------------------------------------
@@ -689,7 +687,17 @@ export async function caseWorkflow(input: CaseInput, carried?: CaseState): Promi
     }
   }
 
+  /**
+   * A copy: the SDK serialises an update's result a few microtasks later, after the next queued step or timer
+   * may already have changed `view` (the caller would get a later seq and state than its own step's).
+   */
+  function snapshot(): CaseView {
+    return JSON.parse(JSON.stringify(view)) as CaseView;
+  }
+
   // ---- wiring ----------------------------------------------------------------------------------
+
+  let started = carried !== undefined;
 
   setHandler(caseViewQuery, () => view);
   for (const name of ACTION_NAMES) {
@@ -697,6 +705,10 @@ export async function caseWorkflow(input: CaseInput, carried?: CaseState): Promi
       validator: (req: ActionRequest) => { validate(name, req); },
     });
   }
+  setHandler(caseStartedUpdate, async () => {
+    await condition(() => started);
+    return snapshot();
+  });
 
   if (!carried) {
     addTimer('screening-overdue', deadlineAfter(now(), rules.ideaScreeningDeadline));
@@ -708,6 +720,7 @@ export async function caseWorkflow(input: CaseInput, carried?: CaseState): Promi
         { template: 'case-arrived', to: 'officers', data: { step: 'screening' } },
       ],
     }));
+    started = true;
   }
 
   while (!terminal()) {

@@ -15,6 +15,12 @@ export const actionUpdates = Object.fromEntries(
 
 export const caseViewQuery = defineQuery<CaseView>('caseView');
 
+/**
+ * Answers with the view once the case's first step is recorded. The API starts a case together with it
+ * (update-with-start), so the applicant's answer comes from the same workflow task as the record.
+ */
+export const caseStartedUpdate = defineUpdate<CaseView>('case-started');
+
 /** Failure types an update throws for a broken rule; the API maps them to HTTP problems. */
 export const REFUSAL = {
   stage: 'StageNotAllowed',      // 409

@@ -1,12 +1,13 @@
 // Cases: submitting an idea sketch (starts the case's workflow), the list, and the case view.
 // Reads come from the read model; only the workflow writes a case's state.
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { caseById, listCases } from '../../db/readModel';
 import { organisations, portfolios } from '../../db/schema';
 import { createCase } from '../bodies';
-import { CASE_WORKFLOW, caseViewQuery } from '../../workflows/messages';
+import { CASE_WORKFLOW, caseStartedUpdate } from '../../workflows/messages';
 import { allowedActionsFor } from '../../workflows/permissions';
 import { STAGES, type Actor, type CaseInput, type CaseView } from '../../workflows/types';
 import type { AppDeps } from '../app';
@@ -36,15 +37,6 @@ const listQuery = z.strictObject({
   q: z.string().max(200).optional().describe('Words of the case number or title (prefix match)'),
   ...paging,
 });
-
-async function waitForReadModel(db: Db, id: string, timeoutMs: number): Promise<CaseView | undefined> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
-    const view = await caseById(db, id);
-    if (view) return view;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return undefined;
-}
 
 export function caseOperations({ db, temporal, config }: AppDeps): Operation[] {
   return [
@@ -78,9 +70,12 @@ export function caseOperations({ db, temporal, config }: AppDeps): Operation[] {
           portfolios: known.map((p) => p.id),
           experimentalPortfolios: known.filter((p) => p.experimental).map((p) => p.id),
         };
-        const handle = await temporal.workflow.start(CASE_WORKFLOW, { workflowId: caseId, taskQueue: config.temporal.taskQueue, args: [input] });
-        // The workflow's first step records the case; answering after that lets the caller read it back at once.
-        const view = (await waitForReadModel(db, caseId, 5_000)) ?? await handle.query(caseViewQuery);
+        // Answered once the workflow's first step has recorded the case, so the caller can read it back at once.
+        const view = await temporal.workflow.executeUpdateWithStart(caseStartedUpdate, {
+          startWorkflowOperation: new WithStartWorkflowOperation(CASE_WORKFLOW, {
+            workflowId: caseId, taskQueue: config.temporal.taskQueue, args: [input], workflowIdConflictPolicy: 'FAIL',
+          }),
+        });
         res.location(`${BASE_PATH}/cases/${caseId}`);
         return forCaller(view, actor);
       },

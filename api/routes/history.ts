@@ -14,7 +14,7 @@ const engineEventSchema = z.object({
   eventId: z.number().int(),
   time: z.string().describe('ISO 8601 instant'),
   type: z.string().describe('Event type, e.g. WorkflowExecutionUpdateAccepted, ActivityTaskScheduled'),
-  name: z.string().optional().describe('The update, activity, signal or timer the event is about'),
+  name: z.string().optional().describe('The update, activity (also the marker of a local one), signal, timer or patch the event is about'),
 }).meta({ id: 'EngineEvent' });
 
 const historySchema = z.discriminatedUnion('source', [
@@ -30,6 +30,9 @@ interface Attributes {
   acceptedRequest?: { input?: { name?: string | null } | null; meta?: { updateId?: string | null } | null } | null;
   request?: { input?: { name?: string | null } | null } | null;
   signalName?: string | null;
+  /** Local activities and patches leave markers; their JSON data names them. */
+  markerName?: string | null;
+  details?: Record<string, { payloads?: { data?: Uint8Array | null }[] | null }> | null;
   timerId?: string | null;
   /** Completions point back at what they complete. */
   scheduledEventId?: unknown;
@@ -44,6 +47,21 @@ type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory'
 /** `workflowExecutionUpdateAcceptedEventAttributes` → `WorkflowExecutionUpdateAccepted`. */
 const ATTRIBUTES = /^(\w+)EventAttributes$/;
 
+/** A local activity marker names its activity type; a patch marker its patch id. */
+function markerName(attrs: Attributes | undefined): string | undefined {
+  const data = (key: string): Record<string, unknown> => {
+    const bytes = attrs?.details?.[key]?.payloads?.[0]?.data;
+    try {
+      return bytes ? JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown> : {};
+    } catch {
+      return {};
+    }
+  };
+  if (attrs?.markerName === 'core_local_activity') return String(data('data').activity_type ?? '') || undefined;
+  if (attrs?.markerName === 'core_patch') return `patch ${String(data('patch-data').id ?? '')}`;
+  return undefined;
+}
+
 /** Names events by what they are about; completions name what they complete through the event they point back at. */
 function renderEngineHistory(events: HistoryEvent[]): EngineEvent[] {
   const names = new Map<string, string>();
@@ -54,7 +72,7 @@ function renderEngineHistory(events: HistoryEvent[]): EngineEvent[] {
     // Unset ids decode as 0 (the protobuf default), so the pointer is the first one that is set.
     const pointer = [attrs?.scheduledEventId, attrs?.acceptedEventId, attrs?.startedEventId].map(String).find((id) => /^[1-9]\d*$/.test(id));
     const name = attrs?.activityType?.name ?? attrs?.acceptedRequest?.input?.name ?? attrs?.request?.input?.name
-      ?? attrs?.signalName ?? attrs?.workflowType?.name ?? (attrs?.timerId ? `timer ${attrs.timerId}` : undefined)
+      ?? attrs?.signalName ?? attrs?.workflowType?.name ?? (attrs?.timerId ? `timer ${attrs.timerId}` : undefined) ?? markerName(attrs)
       ?? (pointer ? names.get(pointer) : undefined) ?? (attrs?.meta?.updateId ? names.get(attrs.meta.updateId) : undefined);
     if (name) names.set(eventId, name);
     if (name && attrs?.acceptedRequest?.meta?.updateId) names.set(attrs.acceptedRequest.meta.updateId, name);

@@ -171,8 +171,9 @@ test('a case from idea sketch to completed, through the HTTP API alone', async (
   expect(engine.body.items[0]).toMatchObject({ eventId: 1, type: 'WorkflowExecutionStarted', name: 'caseWorkflow', time: expect.any(String) });
   const named = engine.body.items.map((e: { type: string; name?: string }) => `${e.type} ${e.name}`);
   expect(named).toEqual(expect.arrayContaining([
-    'WorkflowExecutionUpdateAccepted screen-idea', 'WorkflowExecutionUpdateCompleted screen-idea', 'ActivityTaskScheduled recordStep',
-    'ActivityTaskCompleted recordStep', 'WorkflowExecutionUpdateAccepted submit-effect-report',
+    'WorkflowExecutionUpdateAccepted case-started', 'MarkerRecorded patch record-step-locally', 'MarkerRecorded recordStep',
+    'WorkflowExecutionUpdateAccepted screen-idea', 'WorkflowExecutionUpdateCompleted screen-idea', 'ActivityTaskScheduled deliverEmails',
+    'ActivityTaskCompleted deliverEmails', 'WorkflowExecutionUpdateAccepted submit-effect-report',
   ]));
 
   expect((await h.get('/api/v1/audit/verify', 'auditor')).body).toMatchObject({ ok: true, firstBrokenSeq: null });

@@ -1,7 +1,7 @@
 // Temporal servers and the workflow bundle for tests, from the project's own binaries (never the SDK's download).
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { resolveTemporalCli, resolveTestServer } from '../../platform/binaries';
+import { resolveTestServer } from '../../platform/binaries';
 
 // Worker lifecycle messages at INFO drown the test output; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -10,13 +10,6 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: resolveTestServer() } },
-  });
-}
-
-/** A real dev server (in memory, random free port). */
-export function devServerEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: resolveTemporalCli() } },
   });
 }
 
