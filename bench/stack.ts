@@ -31,7 +31,7 @@ export interface System {
 }
 
 /** Variables the project's config reads: never inherited, so the bench's own environment cannot leak in. */
-const CONFIG_VARS = /^(PORT|DATA_DIR|LOG_LEVEL|TEMPORAL_\w+|DATABASE_URL|SMTP_URL|MAIL_FROM|OFFICE_EMAIL|CASE_LINK_BASE|ROLE_EMAILS|JWT_\w+|NODE_OPTIONS)$/;
+const CONFIG_VARS = /^(PORT|DATA_DIR|LOG_LEVEL|TEMPORAL_\w+|WORKER_\w+|DATABASE_URL|SMTP_URL|MAIL_FROM|OFFICE_EMAIL|CASE_LINK_BASE|ROLE_EMAILS|JWT_\w+|NODE_OPTIONS)$/;
 
 export function childEnv(target: Target, vars: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !CONFIG_VARS.test(k)));
