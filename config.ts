@@ -47,7 +47,7 @@ const schema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('cases'),
-  WORKER_CACHED_CASES: z.coerce.number().int().min(2).max(100_000).default(200),
+  WORKER_CACHED_CASES: z.coerce.number().int().min(2).max(100_000).default(150),
   TEMPORAL_TLS_CERT: optionalString,
   TEMPORAL_TLS_KEY: optionalString,
   TEMPORAL_API_KEY: optionalString,
