@@ -189,7 +189,7 @@ export function renderReport({ env, results, quick, settings, clients }: {
     '## How it was run',
     '',
     '```sh',
-    'npm run bench                 # both back ends, the figures below (~10 minutes here)',
+    'npm run bench                 # both back ends, the figures below (~16 minutes here)',
     'BENCH_QUICK=1 npm run bench   # smoke run: 5 s per load, 10 000 rows, 500 open cases; report in the temp dir',
     'BENCH_OPEN_CASES=1500 npm run bench             # a shorter open-cases phase',
     'BENCH_BACKENDS=postgres npm run bench           # one back end',
