@@ -1,5 +1,5 @@
 // The workflows bundle for a long-running worker, built in a worker thread: webpack and the SWC compiler
-// leave ~140 MB behind in a process that bundles, and a worker process runs for months. The thread's heap
+// leave ~60 MB behind in a process that bundles, and a worker process runs for months. The thread's heap
 // goes with the thread; only the bundle's code comes back.
 import { Worker as Thread } from 'node:worker_threads';
 import type { WorkflowBundle } from '@temporalio/worker';

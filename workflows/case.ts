@@ -21,9 +21,9 @@ import {
   type Report, type Stage,
 } from './types';
 
-// zod costs each workflow instance ~8 ms of CPU and ~1 MB (its module graph is evaluated per instance, and
-// cannot be shared: the SDK deep-freezes shared modules). Most cached cases only wait on timers, so an
-// instance loads it on its first update, and builds only the schemas it validates (actionInput).
+// zod and the schemas cost a workflow instance ~10 ms of CPU and ~1 MB: the SDK evaluates each instance's
+// modules apart. Most cached cases only wait on timers, so an instance loads them on its first update and
+// builds only the schemas it validates (actionInput).
 let inputs: typeof Inputs | undefined;
 function actionInput<A extends ActionName>(action: A) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, bundled all the same by the SDK's webpack
@@ -55,8 +55,8 @@ export const MAX_HISTORY_EVENTS = 1_000;
 // A step must land eventually: retry without limit while the database is away.
 const STEP_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
 const persistence = proxyActivities<CaseActivities>({ startToCloseTimeout: '30 seconds', retry: STEP_RETRY });
-// The step recorded inside the workflow task that takes it, without a round trip through the engine's task
-// queue: a third of the engine's work per step. recordStep is idempotent on (case, seq), so a worker lost
+// The step recorded inside the workflow task that takes it: no activity task and no second workflow task
+// through the engine per step. recordStep is idempotent on (case, seq), so a worker lost
 // mid-task only repeats it.
 const localPersistence = proxyLocalActivities<Pick<CaseActivities, 'recordStep'>>({ startToCloseTimeout: '30 seconds', retry: STEP_RETRY });
 /** Cases started before this patch go on recording steps as scheduled activities until they reach it live. */
