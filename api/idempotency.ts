@@ -1,6 +1,7 @@
 // Idempotency-Key on POSTs, per caller: the first request claims the key with a placeholder row, a repeat
 // with the same body gets the stored answer, a repeat with another body is refused. A request that fails
-// unexpectedly (5xx) releases the key so the client can retry.
+// unexpectedly (5xx) releases the key so the client can retry; an action's retry then reaches the same
+// Temporal update (retryId).
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Request, Response } from 'express';
@@ -28,6 +29,21 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** What makes a repeat the same request: method, URL and the body in canonical form. */
+function requestHash(req: Request): string {
+  return createHash('sha256').update(`${req.method} ${req.originalUrl}\n${canonical(req.body ?? null)}`).digest('hex');
+}
+
+/**
+ * An id for the work a keyed request starts, the same on every retry of that request: an action's Temporal
+ * update id. A retry after the answer was lost (a 5xx releases the key) then gets the step's own outcome
+ * from the engine instead of a 409 from a case that has moved on. Undefined without an Idempotency-Key.
+ */
+export function retryId(req: Request, principal: string): string | undefined {
+  const key = req.get('Idempotency-Key');
+  return key === undefined ? undefined : createHash('sha256').update(`${principal}\n${key}\n${requestHash(req)}`).digest('hex');
+}
+
 export function idempotencyStore(db: Db): IdempotencyStore {
   const row = (principal: string, key: string) => and(eq(idempotencyKeys.principal, principal), eq(idempotencyKeys.key, key));
 
@@ -52,11 +68,11 @@ export function idempotencyStore(db: Db): IdempotencyStore {
       if (!/^[\x21-\x7e]{1,200}$/.test(key)) {
         throw new HttpProblem('validation-failed', 'Idempotency-Key must be 1-200 visible ASCII characters', { errors: [{ path: 'header.Idempotency-Key', message: 'invalid' }] });
       }
-      const requestHash = createHash('sha256').update(`${req.method} ${req.originalUrl}\n${canonical(req.body ?? null)}`).digest('hex');
-      if (!(await claim(principal, key, requestHash))) {
+      const hash = requestHash(req);
+      if (!(await claim(principal, key, hash))) {
         const [earlier] = await db.select().from(idempotencyKeys).where(row(principal, key));
         if (!earlier) throw new HttpProblem('in-progress', 'The request with this Idempotency-Key just finished; retry');
-        if (earlier.requestHash !== requestHash) {
+        if (earlier.requestHash !== hash) {
           throw new HttpProblem('idempotency-key-reused', 'This Idempotency-Key was used for a different request; use a new key');
         }
         if (earlier.status === IN_PROGRESS) throw new HttpProblem('in-progress', 'A request with this Idempotency-Key is still running; retry shortly');

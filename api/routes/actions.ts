@@ -12,6 +12,7 @@ import { ACTION_RULES, actorMayAct } from '../../workflows/permissions';
 import type { Actor, CaseView } from '../../workflows/types';
 import type { AppDeps } from '../app';
 import type { Role } from '../auth';
+import { retryId } from '../idempotency';
 import { defineOperation, type Operation } from '../operation';
 import { HttpProblem, type FieldError } from '../problems';
 import { caseIdParam, caseViewSchema } from './caseSchemas';
@@ -67,12 +68,12 @@ function refusalProblem(err: unknown, view: CaseView): unknown {
   }
 }
 
-async function act(deps: AppDeps, action: ActionName, id: string, actor: Actor, input: unknown) {
+async function act(deps: AppDeps, action: ActionName, id: string, actor: Actor, input: unknown, updateId: string | undefined) {
   const view = await loadCase(deps.db, id, actor);
   if (!actorMayAct(action, actor, view)) throw new HttpProblem('forbidden', `${action} is for the applying organisation's applicants only`);
   await checkReferences(deps.db, action, input);
   try {
-    const after = await deps.temporal.workflow.getHandle(id).executeUpdate(actionUpdates[action], { args: [{ actor, input }] });
+    const after = await deps.temporal.workflow.getHandle(id).executeUpdate(actionUpdates[action], { args: [{ actor, input }], updateId });
     return forCaller(after, actor);
   } catch (err) {
     throw refusalProblem(err, view);
@@ -94,7 +95,7 @@ export function actionOperations(deps: AppDeps): Operation[] {
       body: actionInput(action).meta({ id: `${pascal(action)}Input` }),
       success: { status: 200, description: 'The case after the step', schema: caseViewSchema },
       problems: ['forbidden', 'not-found', 'stage-not-allowed', 'rule-violation'],
-      handler: ({ actor, params, body }) => act(deps, action, params.id, actor, body),
+      handler: ({ req, actor, params, body }) => act(deps, action, params.id, actor, body, retryId(req, actor.id)),
     });
   });
 }

@@ -3,7 +3,7 @@
 // idempotent retries; the engine's own history.
 import { count, eq } from 'drizzle-orm';
 import { caseViewSchema } from '../../api/routes/caseSchemas';
-import { auditEvents, caseNumbers, cases } from '../../db/schema';
+import { auditEvents, caseNumbers, cases, idempotencyKeys } from '../../db/schema';
 import { ACTION_NAMES, type ActionName } from '../../workflows/actions';
 import type { CaseView } from '../../workflows/types';
 import { apiHarness, callers, expectProblem, type ApiHarness, type CallerName } from './support';
@@ -287,5 +287,18 @@ describe('idempotent retries', () => {
     expect(screenings.filter((e) => e.action === 'screen-idea')).toHaveLength(1);
     // Without the key, the same request is a new one, and the case has moved on.
     expectProblem(await act(id, 'screen-idea', 'officer'), 409, 'stage-not-allowed');
+  });
+
+  test('an action retried after its answer was lost gets the step it took, not a 409', async () => {
+    const id = await submitIdea();
+    const first = await act(id, 'screen-idea', 'officer', BODIES['screen-idea'], { 'Idempotency-Key': 'screen-lost' });
+    expect(first.status).toBe(200);
+    // What the store does when a request ends in a 5xx: the key is released for the client's retry.
+    await h.database.db.delete(idempotencyKeys).where(eq(idempotencyKeys.key, 'screen-lost'));
+    const retried = await act(id, 'screen-idea', 'officer', BODIES['screen-idea'], { 'Idempotency-Key': 'screen-lost' });
+    expect(retried.status).toBe(200);
+    expect(retried.body.seq).toBe(first.body.seq);
+    const steps = await h.database.db.select().from(auditEvents).where(eq(auditEvents.caseId, id));
+    expect(steps.filter((e) => e.action === 'screen-idea')).toHaveLength(1);
   });
 });
