@@ -54,6 +54,13 @@ export const caseNumbers = pgTable('case_numbers', {
   last: integer('last').notNull(),
 });
 
+/** The case number a keyed POST /cases was given: its retry after a lost answer reaches the same case. */
+export const caseRequests = pgTable('case_requests', {
+  requestId: text('request_id').primaryKey(),
+  caseId: text('case_id').notNull(),
+  createdAt: instant('created_at').notNull().defaultNow(),
+});
+
 export const cases = pgTable('cases', {
   id: text('id').primaryKey(),
   title: text('title').notNull(),

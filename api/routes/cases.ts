@@ -12,7 +12,8 @@ import { allowedActionsFor } from '../../workflows/permissions';
 import { STAGES, type Actor, type CaseInput, type CaseView } from '../../workflows/types';
 import type { AppDeps } from '../app';
 import { hasRole, maySeeCase, seesAllCases } from '../auth';
-import { allocateCaseNumber } from '../caseNumbers';
+import { caseNumberFor } from '../caseNumbers';
+import { retryId } from '../idempotency';
 import { BASE_PATH } from '../openapi';
 import { defineOperation, type Operation } from '../operation';
 import { HttpProblem } from '../problems';
@@ -47,7 +48,7 @@ export function caseOperations({ db, temporal, config }: AppDeps): Operation[] {
       body: createCase.meta({ id: 'CreateCaseInput' }),
       success: { status: 201, description: 'The new case', schema: caseViewSchema },
       problems: ['forbidden', 'rule-violation', 'unavailable'],
-      handler: async ({ actor, body, res }) => {
+      handler: async ({ req, actor, body, res }) => {
         const organisation = body.organisation ?? actor.org;
         if (organisation === undefined) {
           throw new HttpProblem('validation-failed', 'Name the organisation the idea comes from', { errors: [{ path: 'organisation', message: 'required' }] });
@@ -61,7 +62,8 @@ export function caseOperations({ db, temporal, config }: AppDeps): Operation[] {
         if (!rules) throw new HttpProblem('unavailable', 'No rule set is in force; an administrator must add one');
         const known = await db.select({ id: portfolios.id, experimental: portfolios.experimental }).from(portfolios);
 
-        const caseId = await allocateCaseNumber(db);
+        const requestId = retryId(req, actor.id);
+        const caseId = await caseNumberFor(db, requestId);
         const input: CaseInput = {
           caseId,
           idea: { ...body, organisation },
@@ -71,9 +73,11 @@ export function caseOperations({ db, temporal, config }: AppDeps): Operation[] {
           experimentalPortfolios: known.filter((p) => p.experimental).map((p) => p.id),
         };
         // Answered once the workflow's first step has recorded the case, so the caller can read it back at once.
+        // A retry of a keyed submission finds its case already started and waits on the same update.
         const view = await temporal.workflow.executeUpdateWithStart(caseStartedUpdate, {
+          updateId: requestId,
           startWorkflowOperation: new WithStartWorkflowOperation(CASE_WORKFLOW, {
-            workflowId: caseId, taskQueue: config.temporal.taskQueue, args: [input], workflowIdConflictPolicy: 'FAIL',
+            workflowId: caseId, taskQueue: config.temporal.taskQueue, args: [input], workflowIdConflictPolicy: 'USE_EXISTING',
           }),
         });
         res.location(`${BASE_PATH}/cases/${caseId}`);

@@ -277,6 +277,20 @@ describe('idempotent retries', () => {
     expectProblem(await h.post('/api/v1/cases', 'applicant', { ...idea, title: 'Något annat' }, { 'Idempotency-Key': 'idea-1' }), 422, 'idempotency-key-reused');
   });
 
+  test('a case submission retried after its answer was lost reaches the same case', async () => {
+    const [{ before }] = await h.database.db.select({ before: count() }).from(cases);
+    const first = await h.post('/api/v1/cases', 'applicant', idea, { 'Idempotency-Key': 'idea-lost' });
+    expect(first.status).toBe(201);
+    // What the store does when a request ends in a 5xx: the key is released for the client's retry.
+    await h.database.db.delete(idempotencyKeys).where(eq(idempotencyKeys.key, 'idea-lost'));
+    const retried = await h.post('/api/v1/cases', 'applicant', idea, { 'Idempotency-Key': 'idea-lost' });
+    expect(retried.status).toBe(201);
+    expect(retried.body.id).toBe(first.body.id);
+    expect(retried.body.seq).toBe(1);
+    const [{ after }] = await h.database.db.select({ after: count() }).from(cases);
+    expect(after).toBe(before + 1);
+  });
+
   test('a repeated action with the same key is taken once', async () => {
     const id = await submitIdea();
     const first = await act(id, 'screen-idea', 'officer', BODIES['screen-idea'], { 'Idempotency-Key': 'screen-1' });
