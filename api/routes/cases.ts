@@ -1,6 +1,6 @@
 // Cases: submitting an idea sketch (starts the case's workflow), the list, and the case view.
 // Reads come from the read model; only the workflow writes a case's state.
-import { WithStartWorkflowOperation } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
@@ -73,12 +73,18 @@ export function caseOperations({ db, temporal, config }: AppDeps): Operation[] {
           experimentalPortfolios: known.filter((p) => p.experimental).map((p) => p.id),
         };
         // Answered once the workflow's first step has recorded the case, so the caller can read it back at once.
-        // A retry of a keyed submission finds its case already started and waits on the same update.
+        // A retry of a keyed submission finds its case already started and waits on the same update; a case
+        // closed since (withdrawn) is never started again, and the retry gets it as the read model has it.
         const view = await temporal.workflow.executeUpdateWithStart(caseStartedUpdate, {
           updateId: requestId,
           startWorkflowOperation: new WithStartWorkflowOperation(CASE_WORKFLOW, {
-            workflowId: caseId, taskQueue: config.temporal.taskQueue, args: [input], workflowIdConflictPolicy: 'USE_EXISTING',
+            workflowId: caseId, taskQueue: config.temporal.taskQueue, args: [input],
+            workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE',
           }),
+        }).catch(async (err: unknown) => {
+          const closed = err instanceof WorkflowExecutionAlreadyStartedError && requestId !== undefined ? await caseById(db, caseId) : null;
+          if (!closed) throw err;
+          return closed;
         });
         res.location(`${BASE_PATH}/cases/${caseId}`);
         return forCaller(view, actor);

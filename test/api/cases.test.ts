@@ -291,6 +291,22 @@ describe('idempotent retries', () => {
     expect(after).toBe(before + 1);
   });
 
+  test('a submission retried after its case was withdrawn gets that case, and starts nothing', async () => {
+    const first = await h.post('/api/v1/cases', 'applicant', idea, { 'Idempotency-Key': 'idea-withdrawn' });
+    const id = first.body.id as string;
+    expect((await act(id, 'withdraw', 'applicant')).status).toBe(200);
+    await h.env.client.workflow.getHandle(id).result();
+    const [{ before }] = await h.database.db.select({ before: count() }).from(cases);
+    await h.database.db.delete(idempotencyKeys).where(eq(idempotencyKeys.key, 'idea-withdrawn'));
+    const retried = await h.post('/api/v1/cases', 'applicant', idea, { 'Idempotency-Key': 'idea-withdrawn' });
+    expect(retried.status).toBe(201);
+    expect(retried.body).toMatchObject({ id, stage: 'withdrawn' });
+    const [{ after }] = await h.database.db.select({ after: count() }).from(cases);
+    expect(after).toBe(before);
+    const { status } = await h.env.client.workflow.getHandle(id).describe();
+    expect(status.name).toBe('COMPLETED');
+  });
+
   test('a repeated action with the same key is taken once', async () => {
     const id = await submitIdea();
     const first = await act(id, 'screen-idea', 'officer', BODIES['screen-idea'], { 'Idempotency-Key': 'screen-1' });
