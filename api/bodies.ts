@@ -17,7 +17,6 @@ export const createCase = z.strictObject({
   language: language.optional(),
 });
 
-
 const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
 // At most about 50 years: longer deadlines would carry a case's calendar past what dates can express.
 const duration = z.string().regex(DURATION, 'an ISO 8601 duration, e.g. P14D or PT20S')
