@@ -85,7 +85,7 @@ async function inParallel(count: number, concurrency: number, fn: (n: number) =>
   }));
 }
 
-/** Ten thousand cases took 16 minutes on this two-core machine; allow more than twice that. */
+/** Ten thousand cases settle in 4-5 minutes on this two-core machine; the limit leaves room for a crowded one. */
 const SETTLE_TIMEOUT_MS = 40 * 60_000;
 
 export async function openCasesMemory(target: Target, count: number, progress: (line: string) => void, nodeArgs: string[] = []): Promise<OpenCasesFigures> {
