@@ -57,7 +57,11 @@ test('an unfiled report: reminder 5 days before, overdue at the due date, escala
   const dueAt = Date.parse(s1.dueAt);
 
   await h.env.sleep(dueAt - 4 * 86_400_000 - (await h.env.currentTimeMs()));
-  expect((await c.until((v) => v.reports[0].status === 'due')).applicantStatus.text.sv).toBe(`Rapport ska lämnas senast ${s1.dueDate}`);
+  const reminded = await c.until((v) => v.reports.find((r) => r.id === 'S1')?.status === 'due');
+  // The status names the open report due first: S1, or a tertial report whose period the start date made end sooner.
+  const firstDue = reminded.reports.filter((r) => r.status === 'due').map((r) => r.dueDate).sort()[0];
+  expect(firstDue <= s1.dueDate).toBe(true);
+  expect(reminded.applicantStatus.text.sv).toBe(`Rapport ska lämnas senast ${firstDue}`);
   await h.env.sleep(5 * 86_400_000);
   await c.until((v) => v.reports.find((r) => r.id === 'S1')?.status === 'overdue');
   await h.env.sleep(10 * 86_400_000);
