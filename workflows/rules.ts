@@ -51,6 +51,11 @@ export function stockholmDate(at: number): string {
   return `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
+/** The Stockholm calendar year of an instant: case numbers and budget years follow it. */
+export function stockholmYear(at: number): number {
+  return stockholmParts(at).y;
+}
+
 /** The instant a Stockholm calendar day starts. */
 export function startOfStockholmDay(date: string): number {
   const guess = Date.parse(`${date}T00:00:00Z`);
