@@ -8,10 +8,9 @@ import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jo
 import { z } from 'zod';
 import type { Config } from '../config';
 import type { Actor } from '../workflows/types';
+import { ROLES, type Role } from '../workflows/vocabulary';
 import { HttpProblem } from './problems';
 
-export const ROLES = ['applicant', 'officer', 'valuer', 'preparer', 'council', 'budget', 'auditor', 'admin'] as const;
-export type Role = (typeof ROLES)[number] | 'decider';
 
 const roleClaim = z.string().refine((r) => (ROLES as readonly string[]).includes(r) || /^decider:[a-z0-9-]{1,50}$/.test(r),
   { message: `a role: ${ROLES.join(', ')} or decider:<tier>` });

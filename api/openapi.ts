@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document, generated from the operations' zod schemas (JSON Schema draft 2020-12).
 import { z } from 'zod';
-import { ACTION_NAMES } from '../workflows/actions';
+import { ACTION_NAMES } from '../workflows/vocabulary';
 import { STAGES } from '../workflows/types';
 import { takesIdempotencyKey, type Operation } from './operation';
 import { PROBLEM_BASE, problemStatus, type ProblemKind } from './problems';

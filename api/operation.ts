@@ -3,7 +3,8 @@
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import type { Actor } from '../workflows/types';
-import { actorOf, authenticate, hasRole, type Role, type Verifier } from './auth';
+import type { Role } from '../workflows/vocabulary';
+import { actorOf, authenticate, hasRole, type Verifier } from './auth';
 import type { IdempotencyStore } from './idempotency';
 import { HttpProblem, type FieldError, type ProblemKind } from './problems';
 

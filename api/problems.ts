@@ -3,21 +3,22 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { BadCursorError } from '../db/readModel';
+import { REFUSALS, RULES, type RefusalKind, type RuleId } from '../workflows/vocabulary';
 
 export const PROBLEM_BASE = 'https://projektkontoret.stockholm.se/problems/';
 
 const KINDS = {
   'malformed-request': { status: 400, sv: 'Felaktig begäran', en: 'Malformed request' },
-  'validation-failed': { status: 400, sv: 'Ogiltiga uppgifter', en: 'Invalid input' },
+  'validation-failed': { status: REFUSALS.invalid.status, sv: 'Ogiltiga uppgifter', en: 'Invalid input' },
   unauthenticated: { status: 401, sv: 'Inloggning krävs', en: 'Authentication required' },
-  forbidden: { status: 403, sv: 'Åtgärden är inte tillåten för dig', en: 'Not allowed for you' },
+  forbidden: { status: REFUSALS.role.status, sv: 'Åtgärden är inte tillåten för dig', en: 'Not allowed for you' },
   'not-found': { status: 404, sv: 'Finns inte', en: 'Not found' },
   'method-not-allowed': { status: 405, sv: 'Metoden stöds inte här', en: 'Method not allowed' },
-  'stage-not-allowed': { status: 409, sv: 'Åtgärden är inte möjlig i ärendets nuvarande skede', en: 'Action not allowed in the current stage' },
+  'stage-not-allowed': { status: REFUSALS.stage.status, sv: 'Åtgärden är inte möjlig i ärendets nuvarande skede', en: 'Action not allowed in the current stage' },
   'in-progress': { status: 409, sv: 'En likadan begäran pågår redan', en: 'The same request is already in progress' },
   'payload-too-large': { status: 413, sv: 'Begäran är för stor', en: 'Request too large' },
   'unsupported-media-type': { status: 415, sv: 'Innehållstypen stöds inte', en: 'Unsupported media type' },
-  'rule-violation': { status: 422, sv: 'Regelbrott', en: 'Rule violation' },
+  'rule-violation': { status: REFUSALS.rule.status, sv: 'Regelbrott', en: 'Rule violation' },
   'idempotency-key-reused': { status: 422, sv: 'Idempotency-Key återanvänd med annat innehåll', en: 'Idempotency-Key reused with a different request' },
   unavailable: { status: 503, sv: 'Tjänsten är inte tillgänglig just nu', en: 'Service unavailable' },
   internal: { status: 500, sv: 'Internt fel', en: 'Internal error' },
@@ -28,12 +29,22 @@ export const problemStatus = (kind: ProblemKind): number => KINDS[kind].status;
 
 export interface FieldError { path: string; message: string }
 
+/** The problem each kind of refusal of the case lifecycle becomes (its status is the refusal table's). */
+export const REFUSAL_PROBLEMS: Record<RefusalKind, ProblemKind> = {
+  invalid: 'validation-failed', role: 'forbidden', stage: 'stage-not-allowed', rule: 'rule-violation',
+};
+
 /** Thrown anywhere in a request; the error handler renders it. `extra` adds members (errors, stage, allowedActions). */
 export class HttpProblem extends Error {
   constructor(readonly kind: ProblemKind, readonly detail: string, readonly extra: Record<string, unknown> = {}) {
     super(detail);
   }
   get status(): number { return KINDS[this.kind].status; }
+}
+
+/** A broken rule the API checks itself (it can look things up, the workflow cannot), named in the problem. */
+export function ruleProblem(rule: RuleId, detail: string): HttpProblem {
+  return new HttpProblem(REFUSAL_PROBLEMS[RULES[rule]], detail, { rule });
 }
 
 /** The problem's JSON body, titled in the caller's language. */

@@ -6,7 +6,8 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { SEED_ORGANISATIONS } from '../db/seed';
 import { DEFAULT_RULES } from '../workflows/defaults';
-import { calendarReports, endOfStockholmDay, makeReport, sixWeekReport, startOfStockholmDay } from '../workflows/rules';
+import { endOfStockholmDay, startOfStockholmDay } from '../workflows/calendar';
+import { calendarReports, makeReport, sixWeekReport } from '../workflows/reportCalendar';
 import { applicantStatus } from '../workflows/status';
 import { TERMINAL_STAGES, type CaseView, type Report, type RuleSet, type Stage } from '../workflows/types';
 

@@ -1,7 +1,10 @@
-// One zod schema per action body: the API validates requests and generates its OpenAPI document from
-// these, and the workflow's update validators check the same shapes. Pure, deterministic code only.
+// The zod schemas of every body the case lifecycle takes: one per action, the idea sketch that starts a case,
+// and a rule set. The API validates requests and generates its OpenAPI document from these; the workflow's
+// update validators check the same shapes; the data types of workflows/types.ts are inferred from them.
+// Pure, deterministic code only.
 import { z } from 'zod';
-import type { ActionName } from './actions';
+import { addDuration } from './calendar';
+import type { ActionName } from './vocabulary';
 
 export const text = (max = 10_000) => z.string().trim().min(1).max(max);
 export const sek = z.number().int().min(0).max(100_000_000_000).describe('Whole SEK');
@@ -9,6 +12,60 @@ export const sek = z.number().int().min(0).max(100_000_000_000).describe('Whole 
 // reaches years that JavaScript dates cannot be written in (a step that fails the workflow task for good).
 export const isoDate = z.iso.date().refine((d) => d >= '1900' && d < '3000', 'a date in the years 1900-2999').describe('YYYY-MM-DD');
 const light = z.enum(['green', 'yellow', 'red']);
+const language = z.enum(['sv', 'en']);
+
+/** The idea sketch (idéskiss) that starts a case; an applicant's organisation comes from the token. */
+const createCase = () => z.strictObject({
+  title: text(200),
+  need: text(),
+  idea: text(),
+  expectedBenefits: text().optional(),
+  roughCost: sek.optional(),
+  organisation: text(100).optional().describe('Taken from the token for applicants'),
+  contact: z.strictObject({ name: text(200).optional(), email: z.email().max(320).optional() }).optional(),
+  language: language.optional(),
+});
+
+const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
+// At most about 50 years: longer deadlines would carry a case's calendar past what dates can express.
+const duration = () => z.string().regex(DURATION, 'an ISO 8601 duration, e.g. P14D or PT20S')
+  .refine((d) => !DURATION.test(d) || addDuration(0, d) <= 50 * 366 * 86_400_000, 'a duration of at most 50 years');
+const monthDay = () => z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'MM-DD');
+
+/** A rule set: every number of the process that is policy, not law of nature. */
+const ruleSet = () => z.strictObject({
+  delegation: z.array(z.strictObject({ tier: z.string().regex(/^[a-z0-9-]{1,50}$/, 'lowercase letters, digits and -'), upTo: sek.nullable() })).min(1).max(20),
+  ideaScreeningDeadline: duration(),
+  applicationDeadline: duration(),
+  applicationReminderAfter: duration(),
+  completionDeadline: duration(),
+  reportInterval: duration(),
+  reminderBefore: duration(),
+  escalationAfter: duration(),
+  tertialDueDates: z.array(monthDay()).max(3),
+  yearEndDueDate: monthDay(),
+  lightReportingBelow: sek,
+  deviation: z.strictObject({ costTolerance: z.number().min(0).max(10), endDateSlip: duration() }),
+  followUpOffsets: z.array(duration()).min(1).max(10),
+}).superRefine((r, ctx) => {
+  r.delegation.forEach((t, i) => {
+    const prev = r.delegation[i - 1];
+    if (prev && (prev.upTo === null || (t.upTo !== null && t.upTo <= prev.upTo))) {
+      ctx.addIssue({ code: 'custom', path: ['delegation', i], message: 'tiers must be ordered by rising upTo, null (no limit) last' });
+    }
+  });
+  if (r.delegation[r.delegation.length - 1]?.upTo !== null) ctx.addIssue({ code: 'custom', path: ['delegation'], message: 'the last tier must have upTo null (no limit)' });
+  if (new Set(r.delegation.map((t) => t.tier)).size !== r.delegation.length) ctx.addIssue({ code: 'custom', path: ['delegation'], message: 'tier ids must be unique' });
+});
+
+let caseBody: ReturnType<typeof createCase> | undefined;
+let ruleSetBody: ReturnType<typeof ruleSet> | undefined;
+/** The body of POST /cases. */
+export const caseInput = () => (caseBody ??= createCase());
+/** The body of POST /rule-sets. */
+export const ruleSetInput = () => (ruleSetBody ??= ruleSet());
+export type IdeaBody = z.infer<ReturnType<typeof createCase>>;
+export type RuleSetBody = z.infer<ReturnType<typeof ruleSet>>;
 
 const screenIdea = () => z.strictObject({
   outcome: z.enum(['approve', 'reject', 'redirect']),

@@ -1,17 +1,20 @@
-// Update, query and signal definitions of the case workflow: imported by the API too.
+// The case workflow's updates and query, typed per action: imported by the API too, so a body of the wrong
+// shape for its action does not compile.
+import type { UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import { ACTION_NAMES, type ActionName } from './actions';
+import type { ActionInput } from './inputs';
 import type { Actor, CaseView } from './types';
+import { ACTION_NAMES, type ActionName } from './vocabulary';
 
 export const CASE_WORKFLOW = 'caseWorkflow';
 
-/** What every human step carries: who acts (from the verified token) and the body. */
-export interface ActionRequest { actor: Actor; input: unknown }
+/** What a human step carries: who acts (from the verified token) and the action's body. */
+export interface ActionRequest<A extends ActionName = ActionName> { actor: Actor; input: ActionInput<A> }
 
 /** One Update per action, named as in the API (`screen-idea`, `decide`, ...). */
-export const actionUpdates = Object.fromEntries(
-  ACTION_NAMES.map((name) => [name, defineUpdate<CaseView, [ActionRequest]>(name)]),
-) as Record<ActionName, ReturnType<typeof defineUpdate<CaseView, [ActionRequest]>>>;
+export const actionUpdates = Object.fromEntries(ACTION_NAMES.map((name) => [name, defineUpdate(name)])) as {
+  [A in ActionName]: UpdateDefinition<CaseView, [ActionRequest<A>], A>;
+};
 
 export const caseViewQuery = defineQuery<CaseView>('caseView');
 
@@ -20,11 +23,3 @@ export const caseViewQuery = defineQuery<CaseView>('caseView');
  * (update-with-start), so the applicant's answer comes from the same workflow task as the record.
  */
 export const caseStartedUpdate = defineUpdate<CaseView>('case-started');
-
-/** Failure types an update throws for a broken rule; the API maps them to HTTP problems. */
-export const REFUSAL = {
-  stage: 'StageNotAllowed',      // 409
-  role: 'RoleNotAllowed',        // 403
-  invalid: 'InvalidInput',       // 400
-  rule: 'RuleViolation',         // 422
-} as const;

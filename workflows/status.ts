@@ -1,16 +1,12 @@
 // What applicants see: a plain-language status saying who holds the ball, derived from the case view.
 // Separate from the internal stage: e.g. budget check and decision are one status to the applicant.
-import type { ApplicantStatus, CaseView, Deadline, Report } from './types';
+import { openReports } from './reports';
+import type { ApplicantStatus, CaseView, Deadline } from './types';
 
 const s = (code: string, sv: string, en: string): ApplicantStatus => ({ code, text: { sv, en } });
 
-/** Reports the applicant must file now: reminder sent, due or overdue. */
-export function openReports(view: Pick<CaseView, 'reports'>): Report[] {
-  return view.reports.filter((r) => r.status === 'due' || r.status === 'overdue' || r.status === 'escalated');
-}
-
 export function applicantStatus(view: CaseView): ApplicantStatus {
-  const open = openReports(view).sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0];
+  const open = openReports(view.reports)[0];
   switch (view.stage) {
     case 'idea': return s('received', 'Mottagen – idéskissen granskas av projektkontoret', 'Received – the idea sketch is being screened by the project office');
     case 'application': {

@@ -1,4 +1,7 @@
-// The case's data shapes, shared by workflows, activities and the API. Types only: no runtime code.
+// The case's data shapes, shared by workflows, activities and the API. The bodies people send are inferred
+// from their schemas (inputs.ts); the rest is what the workflow builds from them.
+import type { ActionInput, IdeaBody, RuleSetBody } from './inputs';
+import type { EmailTemplate, StepName } from './vocabulary';
 
 export const STAGES = [
   'idea', 'application', 'preparation', 'completion', 'council', 'decision', 'execution',
@@ -21,64 +24,14 @@ export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'Systemet', roles: ['sy
 
 export type Language = 'sv' | 'en';
 
-/** A rule set version: every number the domain marks *design*. Durations are ISO 8601. */
-export interface RuleSet {
-  version: number;
-  delegation: { tier: string; upTo: number | null }[];
-  ideaScreeningDeadline: string;
-  applicationDeadline: string;
-  applicationReminderAfter: string;
-  completionDeadline: string;
-  reportInterval: string;
-  reminderBefore: string;
-  escalationAfter: string;
-  /** MM-DD, due dates of tertial reports T1, T2. */
-  tertialDueDates: string[];
-  /** MM-DD in the year after the reported year. */
-  yearEndDueDate: string;
-  lightReportingBelow: number;
-  deviation: { costTolerance: number; endDateSlip: string };
-  followUpOffsets: string[];
-}
+/** A rule set version: every number the domain leaves to policy. Durations are ISO 8601. */
+export type RuleSet = RuleSetBody & { version: number };
 
-export interface IdeaInput {
-  title: string;
-  need: string;
-  idea: string;
-  expectedBenefits?: string;
-  roughCost?: number;
-  organisation: string;
-  contact?: { name?: string; email?: string };
-  language?: Language;
-}
+/** The idea sketch as the case holds it: the organisation is always known. */
+export type IdeaInput = IdeaBody & { organisation: string };
 
-export interface Benefits {
-  citizenBenefit: number;
-  businessBenefit: number;
-  developmentCost: number;
-  operationCost: number;
-  qualitative?: string;
-  timeFreedHoursPerYear?: number;
-  expectedUsers?: number;
-}
-
-export interface SavingsClaim { key: string; description?: string; amountPerYear?: number }
-
-export interface ApplicationInput {
-  portfolio: string;
-  kind: 'feasibility' | 'implementation';
-  totalCost: number;
-  costPerYear?: Record<string, number>;
-  plannedStart: string;
-  plannedEnd: string;
-  projectLeader: string;
-  benefits: Partial<Benefits> & { qualitative?: string };
-  savingsClaims?: SavingsClaim[];
-  owner?: { name?: string; managementObject?: string; operationCostAccepted?: boolean };
-  realisationPlan?: string;
-  accessibility?: string;
-  security?: string;
-}
+export type ApplicationInput = ActionInput<'submit-application'>;
+export type SavingsClaim = NonNullable<ApplicationInput['savingsClaims']>[number];
 
 /** Everything the workflow needs to start a case; built by the API. */
 export interface CaseInput {
@@ -91,7 +44,6 @@ export interface CaseInput {
   experimentalPortfolios: string[];
 }
 
-export type TrafficLight = 'green' | 'yellow' | 'red';
 export type ReportType = 'sixWeek' | 'tertial1' | 'tertial2' | 'yearEnd' | 'final' | 'effect';
 export type ReportStatus = 'scheduled' | 'due' | 'overdue' | 'escalated' | 'received';
 
@@ -109,21 +61,17 @@ export interface Report {
   content?: Record<string, unknown>;
 }
 
-export interface ChangeRequest {
+export type ChangeRequest = ActionInput<'request-change'> & {
   id: string;
   requestedBy: string;
   requestedAt: string;
-  reason: string;
-  newTotalCost?: number;
-  newEndDate?: string;
-  scopeChange?: string;
   /** The delegation tier that decides it, from the new total. */
   tier: string;
   status: 'open' | 'approved' | 'rejected';
   decidedAt?: string;
   decidedBy?: string;
   motivation?: string;
-}
+};
 
 export interface Deadline {
   what: string;
@@ -133,6 +81,9 @@ export interface Deadline {
 
 export interface ApplicantStatus { code: string; text: { sv: string; en: string } }
 
+/** Who took a step and when. */
+interface By { by: string; at: string }
+
 export interface CaseView {
   id: string;
   title: string;
@@ -141,16 +92,16 @@ export interface CaseView {
   kind: 'feasibility' | 'implementation' | null;
   stage: Stage;
   applicantStatus: ApplicantStatus;
-  idea: IdeaInput & { screening?: { outcome: string; reason?: string; coach?: string; by: string; at: string } };
+  idea: IdeaInput & { screening?: ActionInput<'screen-idea'> & By };
   application: (ApplicationInput & { submittedAt: string; round: number }) | null;
   assignment: { coach?: string; preparationGroup?: string } | null;
-  valuation: { citizenBenefit: number; businessBenefit: number; developmentCost: number; operationCost: number; comment?: string; by: string; at: string } | null;
-  doubleCount: { key: string; conflictingCases: string[]; resolution?: 'keep' | 'removed'; comment?: string }[];
-  completionRequests: { missing: string[]; dueDate: string; dueAt: string; requestedAt: string; by: string; answeredAt?: string }[];
-  preparation: { recommendation: 'support' | 'notSupport'; motivation: string; by: string; at: string } | null;
-  council: { meetingId: string; opinion?: 'recommend' | 'notRecommend'; priority?: number; comment?: string; by?: string; at?: string } | null;
-  budgetCheck: { outcome: 'ok' | 'remarks'; remarks?: string; by: string; at: string } | null;
-  decision: { outcome: 'approve' | 'reject' | 'return'; grantedAmount?: number; conditions?: string; projectStart?: string; motivation: string; tier: string; by: string; at: string } | null;
+  valuation: (ActionInput<'record-valuation'> & By) | null;
+  doubleCount: ({ key: string; conflictingCases: string[] } & Partial<Pick<ActionInput<'resolve-double-count'>, 'resolution' | 'comment'>>)[];
+  completionRequests: (Pick<ActionInput<'request-completion'>, 'missing'> & { dueDate: string; dueAt: string; requestedAt: string; by: string; answeredAt?: string })[];
+  preparation: (ActionInput<'recommend'> & By) | null;
+  council: (ActionInput<'schedule-council'> & Partial<ActionInput<'council-opinion'> & By>) | null;
+  budgetCheck: (ActionInput<'budget-check'> & By) | null;
+  decision: (ActionInput<'decide'> & { tier: string } & By) | null;
   grantedAmount: number | null;
   /** The delegation tier that decides the pending grant (from the requested total), and the grant's own tier. */
   decisionTier: string | null;
@@ -162,7 +113,7 @@ export interface CaseView {
   reports: Report[];
   deviations: { at: string; reportId: string; reasons: string[]; resolvedBy?: string }[];
   changeRequests: ChangeRequest[];
-  finalReport: Record<string, unknown> | null;
+  finalReport: (ActionInput<'submit-final-report'> & { submittedAt: string }) | null;
   closure: { by: string; at: string; comment?: string } | null;
   deadlines: Deadline[];
   ruleSetVersion: number;
@@ -177,21 +128,6 @@ export interface CaseView {
 /** Who an email goes to; the notification activity resolves addresses. */
 export type Audience = 'applicant' | 'officers' | 'preparers' | 'valuers' | 'council' | 'budget' | `decider:${string}`;
 
-/**
- * Email templates (activities/templates/<template>.<lang>.*):
- * - receipt (applicant): a submission arrived; data.what = idea|application|completion|report|changeRequest|finalReport|effectReport
- * - status-changed (applicant): applicantStatus changed; data may carry missing[] and dueDate
- * - reminder / overdue (applicant): data.what = application|completion|report, data.dueDate, data.reportId
- * - escalation (officers): a report data.reportId is overdue past the escalation offset
- * - deviation (officers): data.reasons[] from a report's forecast
- * - case-arrived (preparers|valuers|council|budget|decider:<tier>|officers): data.step names what awaits them
- * - screening-overdue (officers): an idea sketch not screened by its deadline
- * - effect-report-received (council): data.reportId
- * - delivery-failed (officers): written by the delivery activity, not by the workflow, when an email is refused
- */
-export type EmailTemplate = 'receipt' | 'status-changed' | 'reminder' | 'overdue' | 'escalation' | 'deviation'
-  | 'case-arrived' | 'screening-overdue' | 'effect-report-received' | 'delivery-failed';
-
 export interface NotificationIntent {
   template: EmailTemplate;
   to: Audience;
@@ -205,7 +141,7 @@ export interface StepRecord {
   seq: number;
   at: string;
   actor: Actor;
-  action: string;
+  action: StepName;
   stageBefore: Stage | null;
   stageAfter: Stage;
   input: unknown;

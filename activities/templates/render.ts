@@ -9,14 +9,11 @@
 // empty, so an intent short of data degrades one sentence and never blocks the step that sends it.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EmailTemplate, Language } from '../../workflows/types';
+import type { Language } from '../../workflows/types';
+import { EMAIL_TEMPLATES, type EmailTemplate } from '../../workflows/vocabulary';
 
-/** Every template of the union, so the loader can require its files (a new template fails to compile here). */
-const TEMPLATE_NAMES: Record<EmailTemplate, true> = {
-  receipt: true, 'status-changed': true, reminder: true, overdue: true, escalation: true, deviation: true,
-  'case-arrived': true, 'screening-overdue': true, 'effect-report-received': true, 'delivery-failed': true,
-};
-export const TEMPLATES = Object.keys(TEMPLATE_NAMES) as EmailTemplate[];
+/** Every template of the vocabulary: the loader requires each one's files. */
+export const TEMPLATES: readonly EmailTemplate[] = EMAIL_TEMPLATES;
 export const LANGUAGES: Language[] = ['sv', 'en'];
 
 const VARIABLES = [

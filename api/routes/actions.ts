@@ -5,16 +5,15 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { councilMeetings } from '../../db/schema';
-import { ACTION_NAMES, type ActionName } from '../../workflows/actions';
-import { actionInput } from '../../workflows/inputs';
-import { actionUpdates, REFUSAL } from '../../workflows/messages';
-import { ACTION_RULES, actorMayAct } from '../../workflows/permissions';
+import { actionInput, type ActionInput } from '../../workflows/inputs';
+import { actionUpdates } from '../../workflows/messages';
+import { actorMayAct, STEPS } from '../../workflows/steps';
 import type { Actor, CaseView } from '../../workflows/types';
+import { ACTION_NAMES, REFUSALS, type ActionName, type RefusalKind } from '../../workflows/vocabulary';
 import type { AppDeps } from '../app';
-import type { Role } from '../auth';
 import { retryId } from '../idempotency';
 import { defineOperation, type Operation } from '../operation';
-import { HttpProblem, type FieldError } from '../problems';
+import { HttpProblem, REFUSAL_PROBLEMS, ruleProblem, type FieldError } from '../problems';
 import { caseIdParam, caseViewSchema } from './caseSchemas';
 import { forCaller, loadCase } from './cases';
 
@@ -47,33 +46,33 @@ async function checkReferences(db: Db, action: ActionName, body: unknown): Promi
   if (action !== 'schedule-council') return;
   const { meetingId } = body as { meetingId: string };
   const [meeting] = await db.select({ id: councilMeetings.id }).from(councilMeetings).where(eq(councilMeetings.id, meetingId));
-  if (!meeting) throw new HttpProblem('rule-violation', `No council meeting ${meetingId}`, { rule: 'meeting-unknown' });
+  if (!meeting) throw ruleProblem('meeting-unknown', `No council meeting ${meetingId}`);
 }
 
-/** The workflow's refusal (ApplicationFailure of a REFUSAL type) as the matching problem. */
+const REFUSAL_OF_TYPE = new Map(Object.entries(REFUSALS).map(([kind, r]) => [r.type as string, kind as RefusalKind]));
+
+/** The workflow's refusal (an ApplicationFailure of a refusal type) as the matching problem. */
 function refusalProblem(err: unknown, view: CaseView): unknown {
   if (err instanceof WorkflowNotFoundError) {
     // The workflow has finished: the case is closed and takes no more steps.
     return new HttpProblem('stage-not-allowed', `The case is closed (${view.stage})`, { stage: view.stage, allowedActions: [] });
   }
-  const failure = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
-  if (!(failure instanceof ApplicationFailure)) return err;
+  const failure = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+  const kind = failure ? REFUSAL_OF_TYPE.get(failure.type ?? '') : undefined;
+  if (!failure || kind === undefined) return err;
   const details = (failure.details?.[0] ?? {}) as { stage?: string; allowedActions?: string[]; errors?: FieldError[]; rule?: string };
-  switch (failure.type) {
-    case REFUSAL.stage: return new HttpProblem('stage-not-allowed', failure.message, { stage: details.stage, allowedActions: details.allowedActions ?? [] });
-    case REFUSAL.role: return new HttpProblem('forbidden', failure.message, details.rule ? { rule: details.rule } : {});
-    case REFUSAL.invalid: return new HttpProblem('validation-failed', failure.message, { errors: details.errors ?? [] });
-    case REFUSAL.rule: return new HttpProblem('rule-violation', failure.message, details.rule ? { rule: details.rule } : {});
-    default: return err;
-  }
+  const extra = kind === 'stage' ? { stage: details.stage, allowedActions: details.allowedActions ?? [] }
+    : kind === 'invalid' ? { errors: details.errors ?? [] }
+      : details.rule ? { rule: details.rule } : {};
+  return new HttpProblem(REFUSAL_PROBLEMS[kind], failure.message, extra);
 }
 
-async function act(deps: AppDeps, action: ActionName, id: string, actor: Actor, input: unknown, updateId: string | undefined) {
+async function act<A extends ActionName>(deps: AppDeps, action: A, id: string, actor: Actor, input: ActionInput<A>, updateId: string | undefined) {
   const view = await loadCase(deps.db, id, actor);
   if (!actorMayAct(action, actor, view)) throw new HttpProblem('forbidden', `${action} is for the applying organisation's applicants only`);
   await checkReferences(deps.db, action, input);
   try {
-    const after = await deps.temporal.workflow.getHandle(id).executeUpdate(actionUpdates[action], { args: [{ actor, input }], updateId });
+    const after = await deps.temporal.workflow.getHandle(id).executeUpdate(actionUpdates[action] as (typeof actionUpdates)[A], { args: [{ actor, input }], updateId });
     return forCaller(after, actor);
   } catch (err) {
     throw refusalProblem(err, view);
@@ -82,13 +81,13 @@ async function act(deps: AppDeps, action: ActionName, id: string, actor: Actor, 
 
 export function actionOperations(deps: AppDeps): Operation[] {
   return ACTION_NAMES.map((action) => {
-    const { roles, stages } = ACTION_RULES[action];
+    const { roles, stages } = STEPS[action];
     return defineOperation({
       id: action.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
       method: 'post',
       path: `/cases/{id}/actions/${action}`,
       tag: 'Actions',
-      access: roles as Role[],
+      access: [...roles],
       summary: SUMMARIES[action],
       description: `In stage ${stages.join(', ')}. Answers with the case view after the step. A 409 names the stage and the actions the caller may take in it.`,
       params: z.strictObject({ id: caseIdParam }),

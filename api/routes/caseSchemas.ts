@@ -1,9 +1,9 @@
 // Response schemas of the case endpoints, mirroring workflows/types.ts (the compile-time checks at the
 // bottom keep the two in step).
 import { z } from 'zod';
-import { ACTION_NAMES } from '../../workflows/actions';
+import { ACTION_NAMES } from '../../workflows/vocabulary';
 import { actionInput } from '../../workflows/inputs';
-import { createCase } from '../bodies';
+import { caseInput } from '../../workflows/inputs';
 import type { CaseView } from '../../workflows/types';
 import { STAGES } from '../../workflows/types';
 
@@ -51,7 +51,7 @@ const deadlineSchema = z.object({
   by: instant,
 }).meta({ id: 'Deadline' });
 
-const ideaSchema = createCase.extend({
+const ideaSchema = caseInput().extend({
   organisation: z.string(),
   screening: z.object({ outcome: z.string(), reason: z.string().optional(), coach: z.string().optional(), by: z.string(), at: instant }).optional(),
 });

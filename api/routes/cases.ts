@@ -6,9 +6,9 @@ import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { caseById, listCases } from '../../db/readModel';
 import { organisations, portfolios } from '../../db/schema';
-import { createCase } from '../bodies';
+import { caseInput } from '../../workflows/inputs';
 import { CASE_WORKFLOW, caseStartedUpdate } from '../../workflows/messages';
-import { allowedActionsFor } from '../../workflows/permissions';
+import { allowedActionsFor } from '../../workflows/steps';
 import { STAGES, type Actor, type CaseInput, type CaseView } from '../../workflows/types';
 import type { AppDeps } from '../app';
 import { hasRole, maySeeCase, seesAllCases } from '../auth';
@@ -45,7 +45,7 @@ export function caseOperations({ db, temporal, config }: AppDeps): Operation[] {
       id: 'createCase', method: 'post', path: '/cases', tag: 'Cases', access: ['applicant', 'officer'],
       summary: 'Submit an idea sketch (idéskiss); starts the case',
       description: "An applicant's organisation is taken from the token; an officer names it. The case is pinned to the rule set in force now.",
-      body: createCase.meta({ id: 'CreateCaseInput' }),
+      body: caseInput().meta({ id: 'CreateCaseInput' }),
       success: { status: 201, description: 'The new case', schema: caseViewSchema },
       problems: ['forbidden', 'rule-violation', 'unavailable'],
       handler: async ({ req, actor, body, res }) => {

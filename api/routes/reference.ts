@@ -5,7 +5,7 @@ import { councilAgenda, councilMeetings, frameReservations, organisations, portf
 import type { Db } from '../../db/client';
 import { frameUse } from '../../db/readModel';
 import { isoDate } from '../../workflows/inputs';
-import { ruleSetBody } from '../bodies';
+import { ruleSetInput } from '../../workflows/inputs';
 import type { AppDeps } from '../app';
 import { defineOperation, type Operation } from '../operation';
 import { decodeCursor, page } from '../paging';
@@ -36,7 +36,7 @@ const meetingSchema = z.object({
   id: z.string(), date: isoDate, title: z.string().nullable(), agenda: z.array(z.string()).describe('Case numbers on the agenda'),
 }).meta({ id: 'CouncilMeeting' });
 
-const ruleSetSchema = ruleSetBody.safeExtend({ version: z.number().int(), createdAt: z.string(), createdBy: z.string() }).meta({ id: 'RuleSet' });
+const ruleSetSchema = ruleSetInput().safeExtend({ version: z.number().int(), createdAt: z.string(), createdBy: z.string() }).meta({ id: 'RuleSet' });
 
 async function describePortfolios(db: Db, rows: (typeof portfolios.$inferSelect)[]) {
   const use = await frameUse(db, rows.length === 1 ? { portfolioId: rows[0].id } : {});
@@ -163,7 +163,7 @@ export function referenceOperations({ db }: AppDeps): Operation[] {
     defineOperation({
       id: 'createRuleSet', method: 'post', path: '/rule-sets', tag: 'Reference data', access: ['admin'],
       summary: 'Add a rule set version; it applies to cases started after it, never to running ones',
-      body: ruleSetBody.meta({ id: 'RuleSetInput' }),
+      body: ruleSetInput().meta({ id: 'RuleSetInput' }),
       success: { status: 201, description: 'The new version', schema: z.object({ version: z.number().int() }) },
       handler: async ({ body, actor }) => {
         const [created] = await db.insert(ruleSets).values({ rules: body, createdBy: actor.id }).returning({ version: ruleSets.version });

@@ -4,7 +4,7 @@
 import { count, eq } from 'drizzle-orm';
 import { caseViewSchema } from '../../api/routes/caseSchemas';
 import { auditEvents, caseNumbers, cases, idempotencyKeys } from '../../db/schema';
-import { ACTION_NAMES, type ActionName } from '../../workflows/actions';
+import { ACTION_NAMES, type ActionName } from '../../workflows/vocabulary';
 import type { CaseView } from '../../workflows/types';
 import { apiHarness, callers, expectProblem, type ApiHarness, type CallerName } from './support';
 

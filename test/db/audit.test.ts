@@ -24,7 +24,7 @@ beforeAll(async () => {
     await recordStep(aSteps[i]);
     if (bSteps[i]) await recordStep(bSteps[i]);
   }
-  await recordStep(b.step('deviation', { input: { ratio: 0.1, reasons: ['cost'] }, motivation: 'Prognos 12,5 % över beviljat belopp' }));
+  await recordStep(b.step('submit-report', { input: { ratio: 0.1, reasons: ['cost'] }, motivation: 'Prognos 12,5 % över beviljat belopp' }));
 });
 
 afterAll(() => database.close());
@@ -47,7 +47,7 @@ test('a row records who, when, what and why', async () => {
   expect(history.map((h) => [h.caseSeq, h.action, h.stageBefore, h.stageAfter])).toEqual([
     [1, 'case-started', null, 'idea'],
     [2, 'screen-idea', 'idea', 'rejected'],
-    [3, 'deviation', 'rejected', 'rejected'],
+    [3, 'submit-report', 'rejected', 'rejected'],
   ]);
   expect(history[1]).toMatchObject({
     at: '2026-02-03T09:00:00.000Z', actorId: 'olof', actorName: 'Olof Lind', actorRoles: ['officer'], actorOrg: null,

@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { signToken, type Claims } from '../../api/auth';
 import type { Config } from '../../config';
-import type { ActionName } from '../../workflows/actions';
-import type { ruleSetBody } from '../../api/bodies';
-import { addDays, stockholmDate } from '../../workflows/rules';
+import type { ActionName } from '../../workflows/vocabulary';
+import type { RuleSetBody } from '../../workflows/inputs';
+import { addDays, stockholmDate } from '../../workflows/calendar';
 import type { CaseView, Report } from '../../workflows/types';
 
 export type ApiView = CaseView & { allowedActions: ActionName[] };
@@ -44,7 +44,7 @@ export const SHORT_RULES = {
   lightReportingBelow: 1_000_000,
   deviation: { costTolerance: 0.1, endDateSlip: 'P8W' },
   followUpOffsets: ['PT15S'],
-} satisfies z.input<typeof ruleSetBody>;
+} satisfies RuleSetBody;
 
 /** status 0: no answer at all (refused, reset, timed out). The body is read as loosely as supertest's. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

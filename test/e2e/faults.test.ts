@@ -6,7 +6,7 @@
 // acceptance of a message and the outbox row's 'sent' mark is the one window the design leaves open
 // (activities/notifications.ts): that row is sent again after ten minutes, with the same Message-ID. This
 // file runs in a few minutes, so it keeps its kill out of that window instead of waiting for it.
-import { stockholmDate } from '../../workflows/rules';
+import { stockholmDate } from '../../workflows/calendar';
 import { type ApiClient, decideStep, eventually, finish, isOpen, reportStep, run, SHORT_RULES, sleep, stepsToDecision } from './client';
 import { checkInvariants, mailSettled } from './invariants';
 import { explained, startSystem, type System } from './system';

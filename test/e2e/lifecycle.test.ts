@@ -1,7 +1,7 @@
 // Issue 2's acceptance, end to end: the system starts on the real Temporal dev server, its database and a
 // real SMTP server, answers ready, and a case submitted through the API runs from idea sketch to completed
 // with a short rule set, every step over HTTP.
-import { stockholmDate } from '../../workflows/rules';
+import { stockholmDate } from '../../workflows/calendar';
 import { finish, isOpen, isReceived, reportStep, run, SHORT_RULES, stepsToDecision, decideStep } from './client';
 import { checkInvariants } from './invariants';
 import { explained, startSystem, type System } from './system';

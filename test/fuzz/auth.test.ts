@@ -5,9 +5,10 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import request from 'supertest';
-import { ROLES, type Claims } from '../../api/auth';
+import type { Claims } from '../../api/auth';
+import { ROLES } from '../../workflows/vocabulary';
 import { PROBLEM_BASE } from '../../api/problems';
-import { ACTION_NAMES, type ActionName } from '../../workflows/actions';
+import { ACTION_NAMES, type ActionName } from '../../workflows/vocabulary';
 import { apiHarness, callers, type ApiHarness } from '../api/support';
 import {
   announceSeed, BODIES, expectRefusal, FUZZ_RULES, IDEA, MEETING, nastyString, PROJECT, runs, send, unchangedBy,

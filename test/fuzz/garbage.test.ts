@@ -4,10 +4,10 @@
 // a 4xx problem+json and nothing the service stores changes.
 import fc from 'fast-check';
 import { z } from 'zod';
-import { ACTION_NAMES, type ActionName } from '../../workflows/actions';
-import { createCase, ruleSetBody } from '../../api/bodies';
+import { ACTION_NAMES, type ActionName } from '../../workflows/vocabulary';
+import { caseInput, ruleSetInput } from '../../workflows/inputs';
 import { actionInput } from '../../workflows/inputs';
-import { ACTION_RULES, allowedActionsFor } from '../../workflows/permissions';
+import { allowedActionsFor, STEPS } from '../../workflows/steps';
 import { STAGES } from '../../workflows/types';
 import { apiHarness, type ApiHarness } from '../api/support';
 import {
@@ -115,7 +115,7 @@ describe('action bodies', () => {
 });
 
 /** Whether a role is one the action admits (any decider tier for the decider's actions). */
-const admits = (action: ActionName, role: string) => ACTION_RULES[action].roles.some((a) => (a === 'decider' ? role.startsWith('decider:') : a === role));
+const admits = (action: ActionName, role: string) => STEPS[action].roles.some((a) => (a === 'decider' ? role.startsWith('decider:') : a === role));
 
 describe('well-formed bodies that break a rule', () => {
   const openReports = (at: CaseKey) => world.views[at].reports.filter((r) => !['scheduled', 'received'].includes(r.status)).map((r) => r.id);
@@ -207,7 +207,7 @@ describe('other bodies', () => {
       who: fc.constant(who), body: garbageBody(who === 'officer' ? { ...IDEA, organisation: 'utbildning' } : IDEA),
     }));
     await fc.assert(fc.asyncProperty(arb, async ({ who, body }) => {
-      fc.pre(mustRefuse(createCase, body));
+      fc.pre(mustRefuse(caseInput(), body));
       const res = await unchangedBy(h, undefined, async () => send(h, { method: 'post', url: '/api/v1/cases', authorization: await as(who), json: body }));
       expectRefusal(res, [400, 413]);
     }), runs(50));
@@ -216,7 +216,7 @@ describe('other bodies', () => {
   const bodies: { name: string; method: Method; url: string; who: Caller; valid: object; schema: () => Parameters<typeof mustRefuse>[0] }[] = [
     { name: 'POST /organisations', method: 'post', url: '/api/v1/organisations', who: 'admin', valid: { id: 'fuzz-org', name: 'Fuzzförvaltningen', type: 'forvaltning', email: 'fuzz@stockholm.example' }, schema: () => referenceOperation(h, 'createOrganisation').body! },
     { name: 'POST /council/meetings', method: 'post', url: '/api/v1/council/meetings', who: 'officer', valid: { date: MEETING.date, title: 'Extra möte' }, schema: () => referenceOperation(h, 'createCouncilMeeting').body! },
-    { name: 'POST /rule-sets', method: 'post', url: '/api/v1/rule-sets', who: 'admin', valid: FUZZ_RULES, schema: () => ruleSetBody },
+    { name: 'POST /rule-sets', method: 'post', url: '/api/v1/rule-sets', who: 'admin', valid: FUZZ_RULES, schema: () => ruleSetInput() },
     { name: 'PUT /portfolios/{id}/frames/{year}', method: 'put', url: `/api/v1/portfolios/p1/frames/${PROJECT.start.slice(0, 4)}`, who: 'admin', valid: { amount: 40_000_000 }, schema: () => referenceOperation(h, 'setPortfolioFrame').body! },
   ];
 

@@ -10,9 +10,9 @@ import type { Operation } from '../../api/operation';
 import { PROBLEM_BASE } from '../../api/problems';
 import { referenceOperations } from '../../api/routes/reference';
 import { DEFAULT_RULES } from '../../workflows/defaults';
-import type { ActionName } from '../../workflows/actions';
+import type { ActionName } from '../../workflows/vocabulary';
 import { caseViewQuery } from '../../workflows/messages';
-import { ACTION_RULES } from '../../workflows/permissions';
+import { STEPS } from '../../workflows/steps';
 import type { Actor, CaseView } from '../../workflows/types';
 import { callers, type ApiHarness, type CallerName } from '../api/support';
 
@@ -306,7 +306,7 @@ export const EVERYONE = [...Object.keys(callers) as CallerName[], 'ownOrgValuer'
 
 /** Who holds a role an action admits (the organisation and decider tier are checked later). */
 export const hasActionRole = (action: ActionName, who: Caller): boolean =>
-  ACTION_RULES[action].roles.some((role) => (role === 'decider' ? actorOf(who).roles.some((r) => r.startsWith('decider:')) : actorOf(who).roles.includes(role)));
+  STEPS[action].roles.some((role) => (role === 'decider' ? actorOf(who).roles.some((r) => r.startsWith('decider:')) : actorOf(who).roles.includes(role)));
 
 // ---- valid bodies and cases in every stage -------------------------------------------------------
 

@@ -55,7 +55,7 @@ it('a case sends each party its emails: who, subject, language, both parts; none
     ...story.toExecution(),
     story.step('reminder', { notifications: [{ template: 'reminder', to: 'applicant', data: { what: 'report', reportId: 'r1', dueDate: '2026-07-13' } }] }),
     story.reportOverdue('r1'),
-    story.step('report-escalated', { notifications: [{ template: 'escalation', to: 'officers', data: { reportId: 'r1', dueDate: '2026-07-13' } }] }),
+    story.step('report-escalated', { notifications: [{ template: 'report-escalated', to: 'officers', data: { reportId: 'r1', dueDate: '2026-07-13' } }] }),
     story.step('submit-report', {
       actor: actors.applicant,
       notifications: [

@@ -26,7 +26,7 @@ afterAll(() => database.close());
 describe('recipients and language', () => {
   const everyone: NotificationIntent[] = [
     { template: 'status-changed', to: 'applicant' },
-    { template: 'escalation', to: 'officers', data: { reportId: 'r1' } },
+    { template: 'report-escalated', to: 'officers', data: { reportId: 'r1' } },
     { template: 'case-arrived', to: 'preparers', data: { step: 'preparation' } },
     { template: 'case-arrived', to: 'valuers', data: { step: 'valuation' } },
     { template: 'case-arrived', to: 'council', data: { step: 'council' } },
@@ -37,10 +37,10 @@ describe('recipients and language', () => {
 
   it('sends each audience its address: the contact, the office, the roles and the decider tier', async () => {
     const story = new CaseStory('PK-2026-0101', { language: 'en', stage: 'execution', reports: [report()] });
-    const drafts = await plan(database.db, story.step('test', { notifications: everyone }));
+    const drafts = await plan(database.db, story.step('assign', { notifications: everyone }));
     expect(drafts.map((d) => [d.template, d.recipient, d.language])).toEqual([
       ['status-changed', actors.applicant.email, 'en'],
-      ['escalation', 'projektkontoret@stockholm.se', 'sv'],
+      ['report-escalated', 'projektkontoret@stockholm.se', 'sv'],
       ['case-arrived', 'beredning@stockholm.se', 'sv'],
       ['case-arrived', 'nyttovardering@stockholm.se', 'sv'],
       ['case-arrived', 'utvecklingsradet@stockholm.se', 'sv'],
@@ -53,7 +53,7 @@ describe('recipients and language', () => {
   it('takes role addresses from ROLE_EMAILS, a tier of its own before the decider pattern', async () => {
     const configured = loadConfig({ ROLE_EMAILS: JSON.stringify({ council: 'ur@stockholm.se', 'decider:ks-ekonomiutskott': 'ksau@stockholm.se' }) }).mail;
     const story = new CaseStory('PK-2026-0102');
-    const drafts = await createEmailPlanner({ mail: configured })(database.db, story.step('test', {
+    const drafts = await createEmailPlanner({ mail: configured })(database.db, story.step('assign', {
       notifications: [
         { template: 'case-arrived', to: 'council', data: { step: 'council' } },
         { template: 'case-arrived', to: 'decider:ks-ekonomiutskott', data: { step: 'decision' } },
@@ -67,13 +67,13 @@ describe('recipients and language', () => {
   it("writes to the organisation's address when the case has no contact email, and to nobody when neither exists", async () => {
     const noContact = new CaseStory('PK-2026-0103');
     noContact.view = { ...noContact.view, idea: { ...noContact.view.idea, contact: { name: 'Anna Berg' } } };
-    const [toOrganisation] = await plan(database.db, noContact.step('test', { notifications: [{ template: 'status-changed', to: 'applicant' }] }));
+    const [toOrganisation] = await plan(database.db, noContact.step('assign', { notifications: [{ template: 'status-changed', to: 'applicant' }] }));
     expect(toOrganisation.recipient).toBe('utbildning@stockholm.example');
 
     await database.db.insert(organisations).values({ id: 'utan-adress', name: 'Förvaltning utan adress', type: 'forvaltning' });
     const nobody = new CaseStory('PK-2026-0104', { organisation: 'utan-adress' });
     nobody.view = { ...nobody.view, idea: { ...nobody.view.idea, contact: undefined } };
-    const drafts = await plan(database.db, nobody.step('test', {
+    const drafts = await plan(database.db, nobody.step('assign', {
       notifications: [{ template: 'status-changed', to: 'applicant' }, { template: 'case-arrived', to: 'officers', data: { step: 'screening' } }],
     }));
     expect(drafts.map((d) => d.recipient)).toEqual(['projektkontoret@stockholm.se']);
@@ -92,7 +92,7 @@ describe('recipients and language', () => {
 
   it('gives each draft a deterministic Message-ID that holds no address, and one draft per template and address', async () => {
     const story = new CaseStory('PK-2026-0106');
-    const step = story.step('test', {
+    const step = story.step('assign', {
       notifications: [
         { template: 'case-arrived', to: 'officers', data: { step: 'closure' } },
         { template: 'case-arrived', to: 'officers', data: { step: 'double-count', keys: ['k'] } },

@@ -6,6 +6,7 @@ import type {
   Actor, ApplicationInput, CaseView, NotificationIntent, Report, Stage, StepRecord,
 } from '../../workflows/types';
 import { SYSTEM_ACTOR } from '../../workflows/types';
+import type { StepName } from '../../workflows/vocabulary';
 
 export const actors = {
   applicant: { id: 'anna', name: 'Anna Berg', email: 'anna.berg@utbildning.example', roles: ['applicant'], org: 'utbildning' },
@@ -122,7 +123,7 @@ export class CaseStory {
   }
 
   /** The next step; the view after it is the current view with opts.view applied. */
-  step(action: string, opts: StepOptions = {}): StepRecord {
+  step(action: StepName, opts: StepOptions = {}): StepRecord {
     const seq = this.view.seq + 1;
     const at = new Date(this.start + (seq - 1) * DAY).toISOString();
     const stageBefore = seq === 1 ? null : this.view.stage;

@@ -68,7 +68,7 @@ test('an unfiled report: reminder 5 days before, overdue at the due date, escala
   await c.until((v) => v.reports.find((r) => r.id === 'S1')?.status === 'escalated');
 
   expect(await templates(c)).toEqual(expect.arrayContaining([
-    'reminder:anna@utbildning.example', 'overdue:anna@utbildning.example', 'escalation:projektkontoret@stockholm.se',
+    'reminder:anna@utbildning.example', 'overdue:anna@utbildning.example', 'report-escalated:projektkontoret@stockholm.se',
   ]));
   // A late report is still received, and stops the escalation.
   const v = await c.act('submit-report', people.applicant, report('S1'));

@@ -1,6 +1,8 @@
 // Execution: deviations, change requests decided by delegation, termination, light reporting,
 // and a project finished early.
-import { REFUSAL } from '../../workflows/messages';
+import { REFUSALS } from '../../workflows/vocabulary';
+
+const REFUSAL = { stage: REFUSALS.stage.type, role: REFUSALS.role.type, invalid: REFUSALS.invalid.type, rule: REFUSALS.rule.type };
 import type { CaseView } from '../../workflows/types';
 import { application, createHarness, people, report, type CaseDriver, type Harness } from './harness';
 

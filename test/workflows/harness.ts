@@ -15,7 +15,7 @@ import { seedReferenceData } from '../../db/seed';
 import { auditEvents, councilMeetings, outbox, portfolioFrames } from '../../db/schema';
 import { createMailer } from '../../platform/mailer';
 import { DEFAULT_RULES } from '../../workflows/defaults';
-import type { ActionName } from '../../workflows/actions';
+import type { ActionName } from '../../workflows/vocabulary';
 import { actionUpdates, caseViewQuery, CASE_WORKFLOW } from '../../workflows/messages';
 import type { Actor, CaseInput, CaseView, IdeaInput, RuleSet } from '../../workflows/types';
 import { freshDatabase, type TestDatabase } from '../support/db';

@@ -3,7 +3,9 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { asc, eq } from 'drizzle-orm';
 import * as schema from '../../db/schema';
-import { REFUSAL } from '../../workflows/messages';
+import { REFUSALS } from '../../workflows/vocabulary';
+
+const REFUSAL = { stage: REFUSALS.stage.type, role: REFUSALS.role.type, invalid: REFUSALS.invalid.type, rule: REFUSALS.rule.type };
 import { application, createHarness, people, type Harness } from './harness';
 
 let h: Harness;

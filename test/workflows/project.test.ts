@@ -1,7 +1,7 @@
 // A three-year project from idea sketch to completed: every six-week, tertial and year-end report,
 // the final report, closure and two effect follow-ups (6 and 12 months), on the time-skipping server.
 import { verifyAuditChain } from '../../db/audit';
-import { stockholmDate } from '../../workflows/rules';
+import { stockholmDate } from '../../workflows/calendar';
 import { application, createHarness, fileReportsWhile, people, type Harness } from './harness';
 
 let h: Harness;
@@ -41,7 +41,7 @@ test('three years of execution with all reports, closure and two effect follow-u
   // The council receives both effect evaluations; nothing was ever escalated.
   const emails = await c.emails();
   expect(emails.filter((e) => e.template === 'effect-report-received').map((e) => e.recipient)).toEqual(['utvecklingsradet@stockholm.se', 'utvecklingsradet@stockholm.se']);
-  expect(emails.filter((e) => e.template === 'escalation')).toEqual([]);
+  expect(emails.filter((e) => e.template === 'report-escalated')).toEqual([]);
   // Internal moves the applicant cannot see send nothing; what the applicant gets is complete and Swedish.
   const internal = new Set(audit.filter((a) => ['record-valuation', 'report-scheduled'].includes(a.action)).map((a) => a.caseSeq));
   expect(internal.size).toBeGreaterThan(20);

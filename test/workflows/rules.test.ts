@@ -1,7 +1,8 @@
 import { DEFAULT_RULES } from '../../workflows/defaults';
-import {
-  addDuration, calendarReports, deviationReasons, endOfStockholmDay, sixWeekReport, splitByYear, stockholmDate, tierForAmount,
-} from '../../workflows/rules';
+import { addDuration, endOfStockholmDay, stockholmDate } from '../../workflows/calendar';
+import { tierForAmount } from '../../workflows/delegation';
+import { splitByYear } from '../../workflows/money';
+import { calendarReports, deviationReasons, sixWeekReport } from '../../workflows/reportCalendar';
 
 const rules = { version: 1, ...DEFAULT_RULES };
 

@@ -1,0 +1,106 @@
+// Council and decision: the development council (utvecklingsrådet) gives its advisory opinion, the budget
+// check (budgetledningen) comes next, and the decider the delegation allows for the amount decides. The
+// applicant may withdraw at any time before the decision.
+import { moveTo } from '../caseState';
+import { requireTier, tierForAmount } from '../delegation';
+import { reservationFor } from '../money';
+import { breakRule } from '../refusals';
+import { startReporting } from '../reports';
+import type { Stage } from '../types';
+import type { Steps } from './step';
+
+const BEFORE_DECISION: Stage[] = ['idea', 'application', 'preparation', 'completion', 'council', 'decision'];
+
+export const decisionSteps: Steps<'schedule-council' | 'council-opinion' | 'budget-check' | 'decide' | 'withdraw'> = {
+  'schedule-council': {
+    roles: ['officer'],
+    stages: ['council'],
+    to: [],
+    blocked: (view) => (view.council === null ? null : 'the case is already on a meeting agenda'),
+    apply({ state, body: b }) {
+      state.view.council = { meetingId: b.meetingId };
+      return { notify: [{ template: 'case-arrived', to: 'council', data: { step: 'council', meetingId: b.meetingId } }] };
+    },
+  },
+
+  'council-opinion': {
+    roles: ['council'],
+    stages: ['council'],
+    to: ['decision'],
+    blocked: (view) => (view.council !== null && view.council.opinion === undefined ? null : 'the case is not on a council meeting agenda yet'),
+    apply({ state, body: b, actor, at, now }) {
+      state.view.council = { ...state.view.council!, ...b, by: actor.id, at };
+      moveTo(state, 'decision', now());
+      return { outcome: b.opinion, motivation: b.comment, notify: [{ template: 'case-arrived', to: 'budget', data: { step: 'budget' } }] };
+    },
+  },
+
+  'budget-check': {
+    roles: ['budget'],
+    stages: ['decision'],
+    to: [],
+    blocked: (view) => (view.budgetCheck === null ? null : 'the budget check is already recorded'),
+    apply({ state, body: b, actor, at }) {
+      state.view.budgetCheck = { ...b, by: actor.id, at };
+      return { outcome: b.outcome, motivation: b.remarks, notify: [{ template: 'case-arrived', to: `decider:${state.view.decisionTier}`, data: { step: 'decision' } }] };
+    },
+  },
+
+  decide: {
+    roles: ['decider'],
+    stages: ['decision'],
+    to: ['execution', 'rejected', 'preparation'],
+    blocked: (view) => (view.budgetCheck !== null ? null : 'the budget check (budgetledning) comes first'),
+    check({ view, actor, rules, body: b }) {
+      const app = view.application!;
+      const amount = b.outcome === 'approve' ? (b.grantedAmount as number) : app.totalCost;
+      requireTier(actor, tierForAmount(amount, rules.delegation), amount);
+      if (b.outcome !== 'approve') return;
+      if (amount > app.totalCost) breakRule('grant-exceeds-request', `the grant ${amount} SEK exceeds the requested ${app.totalCost} SEK`);
+      if (view.doubleCount.some((d) => d.resolution === undefined)) breakRule('double-count-unresolved', 'a savings claim is still flagged as booked by another case');
+      if (app.kind === 'implementation' && !(app.owner?.name && app.owner.managementObject && app.owner.operationCostAccepted === true)) {
+        breakRule('owner-operation-cost-accepted', 'money is granted only when a designated owner and management object have accepted the operation costs');
+      }
+    },
+    async apply({ state, body: b, actor, at, rules, now, activities }) {
+      const { view } = state;
+      const app = view.application!;
+      const tier = tierForAmount(b.outcome === 'approve' ? (b.grantedAmount as number) : app.totalCost, rules.delegation);
+      if (b.outcome === 'approve') {
+        const granted = b.grantedAmount as number;
+        const reservation = await activities.reserveFrame({ ...reservationFor(view, granted, app.plannedEnd), enforce: true });
+        if (!reservation.ok) {
+          breakRule('portfolio-frame', `the grant does not fit ${app.portfolio}'s frame for ${reservation.year}: frame ${reservation.frame} SEK, reserved ${reservation.reserved} SEK, requested ${reservation.requested} SEK`);
+        }
+        view.grantedAmount = granted;
+        view.grantTier = tier;
+      }
+      view.decision = { outcome: b.outcome, grantedAmount: b.grantedAmount, conditions: b.conditions, projectStart: b.projectStart, motivation: b.motivation, tier, by: actor.id, at };
+      const outcome = { outcome: b.outcome, grantedAmount: b.grantedAmount, tier };
+      if (b.outcome === 'approve') {
+        moveTo(state, 'execution', now());
+        startReporting(state, rules, b.projectStart as string, now());
+      } else if (b.outcome === 'reject') {
+        moveTo(state, 'rejected', now());
+      } else {
+        // Returned to beredning: the preparation, council opinion and budget check are taken anew.
+        view.preparation = null;
+        view.council = null;
+        view.budgetCheck = null;
+        moveTo(state, 'preparation', now());
+        return { outcome, motivation: b.motivation, notify: [{ template: 'case-arrived', to: 'preparers', data: { step: 'preparation', returned: true } }] };
+      }
+      return { outcome, motivation: b.motivation };
+    },
+  },
+
+  withdraw: {
+    roles: ['applicant'],
+    stages: BEFORE_DECISION,
+    to: ['withdrawn'],
+    apply({ state, body: b, now }) {
+      moveTo(state, 'withdrawn', now());
+      return { motivation: b.reason };
+    },
+  },
+};

@@ -1,0 +1,45 @@
+// The idea sketch (idéskiss): the project office screens it, inviting an application, rejecting it or
+// redirecting it elsewhere (e.g. to the organisation's own budget for basic IT).
+import { addDuration, deadlineAfter } from '../calendar';
+import { addTimer, awaitFrom, dropTimers, moveTo, type CaseState } from '../caseState';
+import type { StepToRecord } from '../recording';
+import type { CaseInput } from '../types';
+import type { Steps } from './step';
+
+const iso = (t: number) => new Date(t).toISOString();
+
+/** A new case: the idea sketch has arrived, and the project office screens it by the screening deadline. */
+export function openCase(state: CaseState, input: CaseInput, now: number): StepToRecord {
+  addTimer(state, 'screening-overdue', deadlineAfter(now, input.ruleSet.ideaScreeningDeadline));
+  awaitFrom(state, { what: 'screening', from: 'officer', by: iso(state.timers[0].at) });
+  return {
+    action: 'case-started', actor: input.actor, stageBefore: null, input: input.idea,
+    notify: [
+      { template: 'receipt', to: 'applicant', data: { what: 'idea', screeningDeadline: input.ruleSet.ideaScreeningDeadline } },
+      { template: 'case-arrived', to: 'officers', data: { step: 'screening' } },
+    ],
+  };
+}
+
+export const ideaSteps: Steps<'screen-idea'> = {
+  'screen-idea': {
+    roles: ['officer'],
+    stages: ['idea'],
+    to: ['application', 'rejected', 'redirected'],
+    apply({ state, body: b, actor, at, rules, now }) {
+      const { view } = state;
+      view.idea = { ...view.idea, screening: { outcome: b.outcome, reason: b.reason, coach: b.coach, by: actor.id, at } };
+      if (b.coach) view.assignment = { ...view.assignment, coach: b.coach };
+      awaitFrom(state);
+      dropTimers(state, (t) => t.kind === 'screening-overdue');
+      if (b.outcome === 'approve') {
+        moveTo(state, 'application', now());
+        const lapseAt = deadlineAfter(now(), rules.applicationDeadline);
+        addTimer(state, 'application-reminder', addDuration(now(), rules.applicationReminderAfter));
+        addTimer(state, 'lapsed', lapseAt);
+        awaitFrom(state, { what: 'application', from: 'applicant', by: iso(lapseAt) });
+      } else moveTo(state, b.outcome === 'reject' ? 'rejected' : 'redirected', now());
+      return { outcome: b.outcome, motivation: b.reason };
+    },
+  },
+};

@@ -1,0 +1,79 @@
+// The table of steps: every action of the case lifecycle, by phase. Who may take a step, when, with which
+// body and rules, and what it changes are read here; the workflow, the API's allowedActions and the stage
+// graph in the docs all come from this one declaration.
+import { holdsTier, pendingTier } from '../delegation';
+import type { ActionInput } from '../inputs';
+import { refuse } from '../refusals';
+import type { Actor, CaseView, Stage } from '../types';
+import { TIMER_MOVES } from '../timers';
+import { ACTION_NAMES, type ActionName, type SystemStep } from '../vocabulary';
+import { decisionSteps } from './decision';
+import { executionSteps } from './execution';
+import { followUpSteps } from './followUp';
+import { ideaSteps } from './idea';
+import { preparationSteps } from './preparation';
+import type { Situation, Step, Steps } from './step';
+
+export const STEPS: Steps<ActionName> = { ...ideaSteps, ...preparationSteps, ...decisionSteps, ...executionSteps, ...followUpSteps };
+
+export const stepOf = <A extends ActionName>(action: A): Step<A> => STEPS[action] as Step<A>;
+
+/** The role (and organisation) part of a step's rule: applicants act only on their own organisation's cases. */
+export function actorMayAct(action: ActionName, actor: Actor, view: Pick<CaseView, 'organisation'>): boolean {
+  return STEPS[action].roles.some((role) => {
+    if (role === 'decider') return actor.roles.some((r) => r.startsWith('decider:'));
+    if (!actor.roles.includes(role)) return false;
+    if (role === 'applicant') return actor.org === view.organisation;
+    return true;
+  });
+}
+
+/** The actions the caller may take on the case as it stands (stage, role, organisation, delegation tier). */
+export function allowedActionsFor(view: CaseView, actor: Actor): ActionName[] {
+  return ACTION_NAMES.filter((action) => {
+    const step = STEPS[action];
+    if (!step.stages.includes(view.stage) || !actorMayAct(action, actor, view)) return false;
+    if (step.roles.includes('decider')) {
+      const tier = pendingTier(action, view);
+      if (tier === null || !holdsTier(actor, tier)) return false;
+    }
+    return (step.blocked?.(view) ?? null) === null;
+  });
+}
+
+export interface Validation<A extends ActionName> { parse(body: unknown): { success: true; data: ActionInput<A> } | { success: false; errors: { path: string; message: string }[] } }
+
+/**
+ * Checks a step before anything changes, in the order a caller would fix them: the stage, the role, the body,
+ * the case's own state, then the rules. Refuses at the first that fails; returns the parsed body.
+ */
+export function validateStep<A extends ActionName>(action: A, situation: Omit<Situation<A>, 'body'>, body: unknown, schema: Validation<A>): ActionInput<A> {
+  const { view, actor } = situation;
+  const step = stepOf(action);
+  if (!actor || typeof actor.id !== 'string' || !Array.isArray(actor.roles)) refuse('invalid', 'the request carries no actor');
+  if (!step.stages.includes(view.stage)) {
+    refuse('stage', `${action} is not allowed while the case is in stage ${view.stage}`, { stage: view.stage, allowedActions: allowedActionsFor(view, actor) });
+  }
+  if (!actorMayAct(action, actor, view)) {
+    refuse('role', `${action} needs the role ${step.roles.join(' or ')}${step.roles.includes('applicant') ? ' of the applying organisation' : ''}`);
+  }
+  const parsed = schema.parse(body ?? {});
+  if (!parsed.success) refuse('invalid', `invalid ${action} body`, { errors: parsed.errors });
+  const blocked = step.blocked?.(view) ?? null;
+  if (blocked !== null) refuse('stage', `${action} is not possible now: ${blocked}`, { stage: view.stage, allowedActions: allowedActionsFor(view, actor) });
+  step.check?.({ ...situation, body: parsed.data });
+  return parsed.data;
+}
+
+/** The moves a case can make, by steps and by deadlines: the stage graph, declared once. */
+export interface Move { from: Stage; to: Stage; by: ActionName | SystemStep }
+
+export function stageGraph(): Move[] {
+  const moves: Move[] = [];
+  for (const action of ACTION_NAMES) {
+    for (const from of STEPS[action].stages) for (const to of STEPS[action].to) if (to !== from) moves.push({ from, to, by: action });
+  }
+  for (const move of TIMER_MOVES) moves.push(move);
+  return moves;
+}
+
