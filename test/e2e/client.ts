@@ -2,7 +2,6 @@
 // the same key while the answer is unknown (no answer, 5xx, "in progress"), a ledger of every 2xx step, and
 // helpers that drive a case from idea sketch to completed.
 import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
 import { signToken, type Claims } from '../../api/auth';
 import type { Config } from '../../config';
 import type { ActionName } from '../../workflows/vocabulary';
