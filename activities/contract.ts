@@ -1,7 +1,7 @@
 // What the case workflow may ask of the outside world. Implemented by createActivities (activities/index.ts);
 // the workflow proxies are typed from this interface.
 import type { Db } from '../db/client';
-import type { FrameReservation, SavingsConflict, StepRecord } from '../workflows/types';
+import type { FrameReservation, SavingsClaim, SavingsConflict, StepRecord } from '../workflows/types';
 
 /** One email ready for the outbox; unique per (case, step, template, recipient). */
 export interface OutboxDraft {
@@ -28,8 +28,15 @@ export interface CaseActivities {
   /** Sends the step's pending outbox rows. Never delivers a row twice; a refused address is marked failed. */
   deliverEmails(caseId: string, seq: number): Promise<{ sent: number; failed: number; pending: number }>;
 
-  /** Savings-claim keys of this case already booked by another live or approved case. */
+  /** Savings-claim keys of this case already booked by another live or approved case (cases of edition 1). */
   findSavingsConflicts(caseId: string, keys: string[]): Promise<SavingsConflict[]>;
+
+  /**
+   * Books this case's savings claims and returns those another live or approved case had already booked, as
+   * one atomic step: of two applications naming the same key at the same moment, the second sees the first.
+   * Replaces the case's earlier claims; idempotent.
+   */
+  bookSavingsClaims(caseId: string, claims: SavingsClaim[]): Promise<SavingsConflict[]>;
 
   /**
    * Sets this case's reservation against its portfolio's yearly frames to amountsByYear (replacing any

@@ -83,6 +83,7 @@ function emailVars(step: StepRecord, intent: NotificationIntent, language: Langu
   const what = text(data.what);
   const dueDate = text(data.dueDate) ?? report?.dueDate ?? openCompletion?.dueDate;
   const handlingTime = text(data.screeningDeadline);
+  const grant = step.action === 'decide' && view.decision?.outcome === 'approve' ? view.decision : undefined;
   return {
     caseNumber: view.id,
     title: view.title,
@@ -99,13 +100,21 @@ function emailVars(step: StepRecord, intent: NotificationIntent, language: Langu
     dueDate: dueDate === undefined ? undefined : formatDate(dueDate, language),
     missing: texts(data.missing) ?? openCompletion?.missing,
     reasons: texts(data.reasons),
-    reason: text(data.reason) ?? closingReason(view),
+    reason: text(data.reason) ?? (change ? change.motivation : closingReason(view)),
     step: label('step', text(data.step)),
     returned: data.returned === true ? view.decision?.motivation : undefined,
     keys: texts(data.keys),
     meeting: text(data.meetingId),
     requested: view.application ? formatAmount(view.application.totalCost, language) : undefined,
     newTotal: change?.newTotalCost === undefined ? undefined : formatAmount(change.newTotalCost, language),
+    newEnd: change?.newEndDate === undefined ? undefined : formatDate(change.newEndDate, language),
+    changeOutcome: change && label('changeOutcome', change.status),
+    // What the decision says: the amount granted, its conditions and the project's start.
+    ...(grant ? {
+      granted: formatAmount(grant.grantedAmount as number, language),
+      projectStart: formatDate(grant.projectStart as string, language),
+      conditions: grant.conditions,
+    } : {}),
   };
 }
 

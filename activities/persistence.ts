@@ -11,7 +11,10 @@ import {
 import type { CaseView, FrameReservation, SavingsConflict, Stage, StepRecord } from '../workflows/types';
 import type { CaseActivities, EmailPlanner } from './contract';
 
-export type PersistenceActivities = Pick<CaseActivities, 'recordStep' | 'findSavingsConflicts' | 'reserveFrame'>;
+export type PersistenceActivities = Pick<CaseActivities, 'recordStep' | 'findSavingsConflicts' | 'bookSavingsClaims' | 'reserveFrame'>;
+
+/** Advisory-lock class that serialises bookings of the same savings-claim key. */
+const SAVINGS_CLAIM_LOCK = 7303;
 
 /** Stages where a case ended without money: its savings claims no longer block anyone. */
 const ENDED_UNGRANTED: Stage[] = ['rejected', 'withdrawn', 'lapsed', 'redirected'];
@@ -36,20 +39,41 @@ export function createPersistenceActivities({ db, planEmails }: { db: Db; planEm
       });
     },
 
-    async findSavingsConflicts(caseId, keys) {
-      if (keys.length === 0) return [];
-      const rows = await db.select({
-        key: savingsClaims.key,
-        caseIds: sql<string[]>`array_agg(${savingsClaims.caseId} ORDER BY ${savingsClaims.caseId})`,
-      }).from(savingsClaims)
-        .where(and(inArray(savingsClaims.key, keys), eq(savingsClaims.status, 'live'), ne(savingsClaims.caseId, caseId)))
-        .groupBy(savingsClaims.key)
-        .orderBy(savingsClaims.key);
-      return rows satisfies SavingsConflict[];
+    findSavingsConflicts: (caseId, keys) => savingsConflicts(db, caseId, keys),
+
+    async bookSavingsClaims(caseId, claims) {
+      const keys = [...new Set(claims.map((c) => c.key))].sort();
+      return db.transaction(async (tx) => {
+        // One booker per key at a time, taken in key order so two bookers never wait on each other: the
+        // check below then sees every claim committed before, and a booking committed after sees this one.
+        for (const key of keys) await tx.execute(sql`SELECT pg_advisory_xact_lock(${SAVINGS_CLAIM_LOCK}, hashtext(${key}))`);
+        const conflicts = await savingsConflicts(tx, caseId, keys);
+        await tx.delete(savingsClaims).where(and(eq(savingsClaims.caseId, caseId), keys.length > 0 ? notInArray(savingsClaims.key, keys) : undefined));
+        for (const c of claims) {
+          const row = { description: c.description ?? null, amountPerYear: c.amountPerYear ?? null };
+          // A claim resolved away in an earlier round keeps that status; the step's projection settles it.
+          await tx.insert(savingsClaims).values({ caseId, key: c.key, ...row, status: 'live' })
+            .onConflictDoUpdate({ target: [savingsClaims.caseId, savingsClaims.key], set: row });
+        }
+        return conflicts;
+      });
     },
 
     reserveFrame: (args) => reserveFrame(db, args),
   };
+}
+
+/** Savings-claim keys of this case already booked by another live or approved case. */
+async function savingsConflicts(db: Db, caseId: string, keys: string[]): Promise<SavingsConflict[]> {
+  if (keys.length === 0) return [];
+  const rows = await db.select({
+    key: savingsClaims.key,
+    caseIds: sql<string[]>`array_agg(${savingsClaims.caseId} ORDER BY ${savingsClaims.caseId})`,
+  }).from(savingsClaims)
+    .where(and(inArray(savingsClaims.key, keys), eq(savingsClaims.status, 'live'), ne(savingsClaims.caseId, caseId)))
+    .groupBy(savingsClaims.key)
+    .orderBy(savingsClaims.key);
+  return rows satisfies SavingsConflict[];
 }
 
 /** Inserts or advances the case row; false when the stored view is already at or past this step. */
@@ -160,12 +184,17 @@ async function recordDecision(tx: Db, step: StepRecord): Promise<void> {
 }
 
 /**
- * The agenda row for schedule-council. The API checks that the meeting exists before the workflow
- * accepts the step; a missing meeting must not wedge the case in retries, so the row is then left out.
+ * The agenda row for schedule-council; a case moved to another meeting leaves the one it was on. The API
+ * checks that the meeting exists before the workflow accepts the step; a missing meeting must not wedge the
+ * case in retries, so the row is then left out.
  */
 async function addToAgenda(tx: Db, step: StepRecord): Promise<void> {
   const meetingId = step.view.council?.meetingId;
   if (step.action !== 'schedule-council' || !meetingId) return;
+  const movedFrom = (step.outcome as { movedFrom?: string } | null)?.movedFrom;
+  if (movedFrom !== undefined) {
+    await tx.delete(councilAgenda).where(and(eq(councilAgenda.meetingId, movedFrom), eq(councilAgenda.caseId, step.caseId)));
+  }
   const [meeting] = await tx.select({ id: councilMeetings.id }).from(councilMeetings).where(eq(councilMeetings.id, meetingId));
   if (meeting) await tx.insert(councilAgenda).values({ meetingId, caseId: step.caseId }).onConflictDoNothing();
 }

@@ -1,8 +1,10 @@
 // The case lifecycle: one workflow per case, workflow id = case number. Human steps arrive as Updates, checked
 // before anything is recorded and then taken from the steps table (steps/); deadlines are timers kept in the
 // state (timers.ts), so the whole case can continue-as-new at any quiet moment and carry on where it was.
-import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { carriedCase, isClosed, newCase, nextTimerAt, takeDueTimer, type CaseState } from './caseState';
+import { EDGES_PATCH, editionOf, LATEST_EDITION } from './editions';
+import { closeReportsOfEndedExecution } from './reports';
 import type * as Inputs from './inputs';
 import { actionUpdates, caseStartedUpdate, caseViewQuery, type ActionRequest } from './messages';
 import { recorder, stepActivities } from './recording';
@@ -18,10 +20,10 @@ export type { CaseState } from './caseState';
 // modules apart. Most cached cases only wait on timers, so an instance loads them on its first update and
 // builds only the schemas it validates.
 let inputs: typeof Inputs | undefined;
-function schemaOf<A extends ActionName>(action: A): Validation<A> {
+function schemaOf<A extends ActionName>(action: A, edition: number): Validation<A> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, bundled all the same by the SDK's webpack
   inputs ??= require('./inputs') as typeof Inputs;
-  const schema = inputs.actionInput(action);
+  const schema = inputs.actionInputOf(action, edition);
   return {
     parse(body) {
       const parsed = schema.safeParse(body);
@@ -41,8 +43,19 @@ export const MAX_HISTORY_EVENTS = 1_000;
 export async function caseWorkflow(input: CaseInput, carried?: CaseState): Promise<CaseView> {
   const rules = input.ruleSet;
   const now = () => Date.now();
-  const state = carried ? carriedCase(carried) : newCase(input, now());
+  const state = carried ? carriedCase(carried) : newCase(input, now(), patched(EDGES_PATCH) ? LATEST_EDITION : 1);
   const { record, deliveries } = recorder(state, now);
+
+  /**
+   * A case of an earlier edition takes the latest at its first step or deadline on this code (patched() records
+   * where, so its history replays). Reports its ended execution left open are closed as not received then.
+   */
+  function takeLatestEdition(): void {
+    if (editionOf(state) >= LATEST_EDITION || !patched(EDGES_PATCH)) return;
+    state.edition = LATEST_EDITION;
+    state.view.delegation ??= rules.delegation;
+    closeReportsOfEndedExecution(state);
+  }
 
   // Steps run one at a time, in arrival order: an update and a timer never interleave their writes.
   let tail: Promise<unknown> = Promise.resolve();
@@ -52,14 +65,19 @@ export async function caseWorkflow(input: CaseInput, carried?: CaseState): Promi
     return run;
   };
 
-  const validate = <A extends ActionName>(action: A, req: ActionRequest<A>) =>
-    validateStep(action, { view: state.view, input, rules, actor: req?.actor, now }, req?.input, schemaOf(action));
+  const validate = <A extends ActionName>(action: A, req: ActionRequest<A>) => {
+    const edition = editionOf(state);
+    return validateStep(action, { view: state.view, edition, input, rules, actor: req?.actor, now }, req?.input, schemaOf(action, edition));
+  };
 
   async function act<A extends ActionName>(action: A, req: ActionRequest<A>): Promise<CaseView> {
+    takeLatestEdition();
     // Validated again here: an earlier update in the queue may have changed the case since the validator ran.
     const body = validate(action, req);
     const stageBefore = state.view.stage;
-    const change = { state, view: state.view, input, rules, actor: req.actor, body, now, at: new Date(now()).toISOString(), activities: stepActivities };
+    const change = {
+      state, view: state.view, edition: editionOf(state), input, rules, actor: req.actor, body, now, at: new Date(now()).toISOString(), activities: stepActivities,
+    };
     const done = await stepOf(action).apply(change);
     await record({ action, actor: req.actor, stageBefore, input: body, ...done });
     return snapshot();
@@ -70,6 +88,7 @@ export async function caseWorkflow(input: CaseInput, carried?: CaseState): Promi
       if (isClosed(state)) return;
       const timer = takeDueTimer(state, now());
       if (!timer) return;
+      takeLatestEdition();
       const stageBefore = state.view.stage;
       const fired = fire(state, rules, timer, now());
       if (fired) await record({ ...fired, actor: SYSTEM_ACTOR, stageBefore });
@@ -94,7 +113,8 @@ export async function caseWorkflow(input: CaseInput, carried?: CaseState): Promi
     return snapshot();
   });
 
-  if (!carried) {
+  if (carried) takeLatestEdition();
+  else {
     const opened = openCase(state, input, now());
     await exclusive(() => record(opened));
   }

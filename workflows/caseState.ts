@@ -1,5 +1,6 @@
 // A case's state and its named operations: the view people see, the deadlines kept as timers, and what is
 // awaited from whom. Plain data, carried across continue-as-new as it is; every change goes through these.
+import type { SixWeekSeries } from './reportCalendar';
 import { EARLIER_TIMER_KINDS, type TimerKind } from './vocabulary';
 import { TERMINAL_STAGES, type CaseInput, type CaseView, type Deadline, type Stage } from './types';
 
@@ -15,12 +16,16 @@ export interface CaseState {
   nextSixWeek: number;
   projectStartAt: number | null;
   plannedEndAt: number | null;
+  /** The rules edition the case runs on (editions.ts); absent before editions existed (1). */
+  edition?: number;
+  /** Where the six-week series counts from when it started later than the project (a grant raised above the light-reporting threshold). */
+  sixWeekSeries?: SixWeekSeries;
 }
 
 const iso = (t: number) => new Date(t).toISOString();
 
 /** A new case's state: the idea sketch in, nothing decided yet. */
-export function newCase(input: CaseInput, now: number): CaseState {
+export function newCase(input: CaseInput, now: number, edition: number): CaseState {
   const at = iso(now);
   const view: CaseView = {
     id: input.caseId,
@@ -43,6 +48,7 @@ export function newCase(input: CaseInput, now: number): CaseState {
     grantedAmount: null,
     decisionTier: null,
     grantTier: null,
+    ...(edition >= 2 ? { delegation: input.ruleSet.delegation } : {}),
     terminated: null,
     plannedEnd: null,
     reports: [],
@@ -58,7 +64,7 @@ export function newCase(input: CaseInput, now: number): CaseState {
     closedAt: null,
     seq: 0,
   };
-  return { view, timers: [], waiting: [], nextSixWeek: 1, projectStartAt: null, plannedEndAt: null };
+  return { view, timers: [], waiting: [], nextSixWeek: 1, projectStartAt: null, plannedEndAt: null, ...(edition >= 2 ? { edition } : {}) };
 }
 
 /** A state carried over from the previous run, with timer kinds under their current names. */

@@ -1,11 +1,15 @@
-// Delegation (who decides): a rule table in the rule set, matched on the amount to decide. A decider acts with
-// the role decider:<tier>.
+// Delegation (who decides): a rule table in the rule set, matched on the amount to decide (the grant, or the
+// new total of a change request; for a rejection or a return, the amount applied for). A tier may decide any
+// amount up to its limit, so a higher tier may always decide what it has delegated downwards. The tier the
+// amount applied for needs is the one told that a decision waits. A decider acts with the role decider:<tier>.
 import { breakRule } from './refusals';
 import type { ActionName } from './vocabulary';
 import type { Actor, CaseView, RuleSet } from './types';
 
-/** The delegation tier that decides an amount: the first whose upTo is at least the amount (null = no limit). */
-export function tierForAmount(amount: number, delegation: RuleSet['delegation']): string {
+type Ladder = RuleSet['delegation'];
+
+/** The lowest tier that may decide an amount: the first whose upTo is at least the amount (null = no limit). */
+export function tierForAmount(amount: number, delegation: Ladder): string {
   const tier = delegation.find((t) => t.upTo === null || amount <= t.upTo);
   if (!tier) throw new Error(`no delegation tier decides ${amount} SEK`);
   return tier.tier;
@@ -16,17 +20,42 @@ export function deciderTiers(actor: Actor): string[] {
   return actor.roles.filter((r) => r.startsWith('decider:')).map((r) => r.slice('decider:'.length));
 }
 
-export const holdsTier = (actor: Actor, tier: string): boolean => deciderTiers(actor).includes(tier);
+/** Whether the actor holds a tier whose limit covers the amount. */
+export function mayDecide(actor: Actor, amount: number, delegation: Ladder): boolean {
+  const held = new Set(deciderTiers(actor));
+  return delegation.some((t) => held.has(t.tier) && (t.upTo === null || amount <= t.upTo));
+}
 
-/** The tier that must take a decider action now, or null when none is pending. */
-export function pendingTier(action: ActionName, view: CaseView): string | null {
-  if (action === 'decide') return view.decisionTier;
-  if (action === 'terminate') return view.grantTier;
-  if (action === 'decide-change') return view.changeRequests.find((c) => c.status === 'open')?.tier ?? null;
+/** Refuses an actor whose tiers do not reach the amount, naming the lowest tier that does. */
+export function requireDecider(actor: Actor, amount: number, delegation: Ladder): void {
+  if (mayDecide(actor, amount, delegation)) return;
+  const tier = tierForAmount(amount, delegation);
+  breakRule('delegation', `${amount} SEK is decided by the tier ${tier} (role decider:${tier}) or a higher one`, { tier });
+}
+
+/**
+ * The amount a decider action must be allowed for as the case stands, for offering it: the new total of the
+ * open change request, or the grant for a termination. A decision itself may grant less than was applied
+ * for, so any tier is offered it (and refused above its limit).
+ */
+function amountToDecide(action: ActionName, view: CaseView): number | null {
+  if (action === 'decide') return 0;
+  if (action === 'terminate') return view.grantedAmount;
+  if (action === 'decide-change') {
+    const open = view.changeRequests.find((c) => c.status === 'open');
+    return open ? open.newTotalCost ?? view.grantedAmount : null;
+  }
   return null;
 }
 
-/** Refuses an actor who does not hold the tier that decides the amount. */
-export function requireTier(actor: Actor, tier: string, amount: number): void {
-  if (!holdsTier(actor, tier)) breakRule('delegation', `${amount} SEK is decided by the tier ${tier} (role decider:${tier})`, { tier });
+/** Whether a decider action is offered to the actor now. */
+export function offeredToDecider(action: ActionName, actor: Actor, view: CaseView): boolean {
+  const amount = amountToDecide(action, view);
+  if (amount === null) return false;
+  // A case started before the ladder was kept on the view: the tier that was named, and only that one.
+  if (!view.delegation) {
+    const named = action === 'decide' ? view.decisionTier : action === 'terminate' ? view.grantTier : view.changeRequests.find((c) => c.status === 'open')?.tier;
+    return named != null && deciderTiers(actor).includes(named);
+  }
+  return mayDecide(actor, amount, view.delegation);
 }

@@ -26,11 +26,14 @@ const createCase = () => z.strictObject({
   language: language.optional(),
 });
 
-const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
+// Day-sized (P14D, P6W, P12M) or exact (PT20S), not both: a deadline is either the end of a Stockholm day or an instant.
+const DURATION = /^P(?!$)(?:(\d+Y)?(\d+M)?(\d+W)?(\d+D)?|T(?=\d)(\d+H)?(\d+M)?(\d+S)?)$/;
 // At most about 50 years: longer deadlines would carry a case's calendar past what dates can express.
-const duration = () => z.string().regex(DURATION, 'an ISO 8601 duration, e.g. P14D or PT20S')
+const duration = () => z.string().regex(DURATION, 'an ISO 8601 duration, either day-sized (e.g. P14D, P6W, P12M) or exact (e.g. PT20S)')
   .refine((d) => !DURATION.test(d) || addDuration(0, d) <= 50 * 366 * 86_400_000, 'a duration of at most 50 years');
-const monthDay = () => z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'MM-DD');
+// A day that every year has (no 02-29): the due date recurs every year.
+const monthDay = () => z.string().regex(/^(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|02-(?:0[1-9]|1\d|2[0-8]))$/,
+  'MM-DD, a day every year has');
 
 /** A rule set: every number of the process that is policy, not law of nature. */
 const ruleSet = () => z.strictObject({
@@ -42,7 +45,7 @@ const ruleSet = () => z.strictObject({
   reportInterval: duration(),
   reminderBefore: duration(),
   escalationAfter: duration(),
-  tertialDueDates: z.array(monthDay()).max(3),
+  tertialDueDates: z.array(monthDay()).max(2).describe('Due dates of the tertial reports T1 (January-April) and T2 (May-August); the year-end report covers the third tertial'),
   yearEndDueDate: monthDay(),
   lightReportingBelow: sek,
   deviation: z.strictObject({ costTolerance: z.number().min(0).max(10), endDateSlip: duration() }),
@@ -92,6 +95,8 @@ const submitApplication = () => z.strictObject({
   plannedEnd: isoDate,
   projectLeader: text(200),
   benefits: benefits(),
+  feasibilityStudy: z.string().regex(/^PK-\d{4}-\d{4,}$/, 'a case number, e.g. PK-2026-0001').optional()
+    .describe('The feasibility study (förstudie) this implementation follows, by its case number'),
   savingsClaims: z.array(z.strictObject({
     key: z.string().trim().min(1).max(100).regex(/^[\p{L}\p{N}._:-]+$/u, 'letters, digits and . _ : - only'),
     description: text().optional(),
@@ -184,12 +189,19 @@ const submitFinalReport = () => z.strictObject({
 
 const approveClosure = () => z.strictObject({ comment: text().optional() });
 
-const submitEffectReport = () => z.strictObject({
+const returnFinalReport = () => z.strictObject({
+  missing: z.array(text(2000)).min(1).max(50),
+  dueDate: isoDate.optional().describe('When the completed final report is due; by default the completion deadline of the rule set'),
+});
+
+const effectReport = <R extends z.ZodType>(realised: R) => z.strictObject({
   reportId: text(50),
-  realised: z.strictObject({ citizenBenefit: sek, businessBenefit: sek, operationCost: sek }),
-  savings: z.array(z.strictObject({ key: text(100), realisedAmountPerYear: sek })).max(100).optional(),
+  realised,
+  savings: z.array(z.strictObject({ key: text(100), realisedAmountPerYear: sek })).max(100).optional()
+    .describe('One entry per savings claim the case kept, by its key'),
   comment: text().optional(),
 });
+const submitEffectReport = () => effectReport(z.strictObject({ citizenBenefit: sek, businessBenefit: sek, developmentCost: sek, operationCost: sek }));
 
 const withdraw = () => z.strictObject({ reason: text().optional() });
 
@@ -212,6 +224,7 @@ const builders = {
   terminate,
   'submit-final-report': submitFinalReport,
   'approve-closure': approveClosure,
+  'return-final-report': returnFinalReport,
   'submit-effect-report': submitEffectReport,
   withdraw,
 } satisfies Record<ActionName, () => z.ZodType>;
@@ -220,6 +233,22 @@ type ActionSchemas = { [A in ActionName]: ReturnType<(typeof builders)[A]> };
 export type ActionInput<A extends ActionName> = z.infer<ActionSchemas[A]>;
 
 const built: Partial<ActionSchemas> = {};
+
+/**
+ * Bodies as cases of edition 1 (editions.ts) accepted them, where they have changed since: their histories
+ * replay through these. An effect report then carried no development cost.
+ */
+const earlierBuilders: Partial<{ [A in ActionName]: () => z.ZodType }> = {
+  'submit-effect-report': () => effectReport(z.strictObject({ citizenBenefit: sek, businessBenefit: sek, developmentCost: sek.optional(), operationCost: sek })),
+};
+const builtEarlier: Partial<Record<ActionName, z.ZodType>> = {};
+
+/** The body schema an action had in a case's edition. */
+export function actionInputOf<A extends ActionName>(action: A, edition: number): z.ZodType<ActionInput<A>> {
+  const earlier = edition < 2 ? earlierBuilders[action] : undefined;
+  if (!earlier) return actionInput(action) as unknown as z.ZodType<ActionInput<A>>;
+  return (builtEarlier[action] ??= earlier()) as z.ZodType<ActionInput<A>>;
+}
 
 /**
  * The body schema of an action, built on first use. Building all of them cost each workflow instance

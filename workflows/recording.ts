@@ -4,6 +4,7 @@
 import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities/contract';
 import type { CaseState } from './caseState';
+import { editionOf } from './editions';
 import { applicantStatus, deadlines } from './status';
 import type { StepActivities } from './steps/step';
 import type { Actor, NotificationIntent, Stage } from './types';
@@ -24,7 +25,9 @@ const mail = proxyActivities<Pick<CaseActivities, 'deliverEmails'>>({
 });
 
 /** What steps ask of the outside world besides recording. */
-export const stepActivities: StepActivities = { findSavingsConflicts: persistence.findSavingsConflicts, reserveFrame: persistence.reserveFrame };
+export const stepActivities: StepActivities = {
+  findSavingsConflicts: persistence.findSavingsConflicts, bookSavingsClaims: persistence.bookSavingsClaims, reserveFrame: persistence.reserveFrame,
+};
 
 export interface StepToRecord {
   action: StepName;
@@ -50,8 +53,8 @@ export function recorder(state: CaseState, now: () => number): Recorder {
       const before = view.applicantStatus;
       view.seq += 1;
       view.updatedAt = new Date(now()).toISOString();
-      view.deadlines = deadlines(view, state.waiting);
-      view.applicantStatus = applicantStatus(view);
+      view.deadlines = deadlines(view, state.waiting, editionOf(state));
+      view.applicantStatus = applicantStatus(view, editionOf(state));
       const notifications = [...(step.notify ?? [])];
       const statusChanged = before.code !== view.applicantStatus.code || before.text.sv !== view.applicantStatus.text.sv;
       // Applicants hear of a change they can see, once: a receipt or reminder in the same step already tells it.

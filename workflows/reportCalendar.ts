@@ -1,6 +1,6 @@
 // The report calendar: six-week status reports from the project start, tertial and year-end reports on the
 // city's calendar, and the deviations a report's forecast can raise.
-import { addDuration, endOfStockholmDay, isSubDay, startOfStockholmDay, stockholmDate } from './calendar';
+import { addDuration, addToDate, endOfStockholmDay, isExact, isSubDay, startOfStockholmDay, stockholmDate } from './calendar';
 import type { Report, RuleSet } from './types';
 
 /** The due instant of a report whose period ends at `periodEnd`, with the interval's precision. */
@@ -20,11 +20,35 @@ export function makeReport(id: string, type: Report['type'], periodStart: number
   };
 }
 
+/** Where a six-week series counts from: its first report's number and the instant its period starts. */
+export interface SixWeekSeries { first: number; startAt: number }
+
 /**
- * The six-week report number k (1-based) of a project started at `start`, or null when its period would
- * run past the planned end (the final report covers that last stretch).
+ * The six-week report number k of a series, or null when its period would run past the planned end (the
+ * final report covers that last stretch). On the Stockholm calendar, report k's period starts k - first
+ * intervals after the series' first day and ends the day before the next one starts; it is due by the end of
+ * its last day. An exact interval (PT20S) counts in instants.
  */
-export function sixWeekReport(k: number, start: number, plannedEnd: number, rules: RuleSet): Report | null {
+export function sixWeekReport(k: number, series: SixWeekSeries, plannedEnd: number, rules: RuleSet): Report | null {
+  if (!isExact(rules.reportInterval)) {
+    const first = stockholmDate(series.startAt);
+    const periodStart = startOfStockholmDay(addToDate(first, rules.reportInterval, k - series.first));
+    const periodEnd = startOfStockholmDay(addToDate(first, rules.reportInterval, k - series.first + 1));
+    if (periodEnd > plannedEnd) return null;
+    return makeReport(`S${k}`, 'sixWeek', periodStart, periodEnd, periodEnd, false);
+  }
+  const interval = addDuration(0, rules.reportInterval);
+  const periodStart = series.startAt + (k - series.first) * interval;
+  const periodEnd = periodStart + interval;
+  if (periodEnd > plannedEnd) return null;
+  return makeReport(`S${k}`, 'sixWeek', periodStart, periodEnd, periodEnd, true);
+}
+
+/**
+ * The six-week report k as cases of edition 1 counted it: intervals added to the start instant on the UTC
+ * calendar. Kept so their histories replay as they ran.
+ */
+export function earlierSixWeekReport(k: number, start: number, plannedEnd: number, rules: RuleSet): Report | null {
   const subDay = isSubDay(rules.reportInterval);
   let periodStart = start;
   for (let i = 1; i < k; i++) periodStart = addDuration(periodStart, rules.reportInterval);

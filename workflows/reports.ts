@@ -1,31 +1,60 @@
-// The life of a report: scheduled with its three deadlines (reminder, due, escalation), then due, overdue,
-// escalated or received. The report calendar (which reports, for which periods) is in reportCalendar.ts.
-import { addDuration, endOfStockholmDay, isSubDay, startOfStockholmDay } from './calendar';
+// The life of a report: scheduled with its three deadlines (reminder, due, escalation); open for filing from
+// the first day of its period; then due (reminded), overdue, escalated or received. When execution ends, a
+// periodic report never filed is closed as not received: kept on record, no longer awaited. The report
+// calendar (which reports, for which periods) is in reportCalendar.ts.
+import { endOfStockholmDay, startOfStockholmDay, stockholmDate } from './calendar';
 import { addTimer, dropTimers, type CaseState } from './caseState';
-import { calendarReports, sixWeekReport } from './reportCalendar';
+import { deadlinesOf, editionOf, isExactIn } from './editions';
+import { calendarReports, earlierSixWeekReport, sixWeekReport } from './reportCalendar';
 import type { Report, ReportStatus, RuleSet } from './types';
 
 /** Past due and not received: what counts as a late report in lists, filters and the dashboard. */
 export const LATE_REPORT_STATUSES = ['overdue', 'escalated'] as const satisfies readonly ReportStatus[];
 
-/** Reminded, due or late: what the applicant is asked to file now. */
+/** Reminded, due or late: what the applicant is reminded to file now. */
 export const OPEN_REPORT_STATUSES = ['due', ...LATE_REPORT_STATUSES] as const satisfies readonly ReportStatus[];
+
+/** Still awaited from the applicant (scheduled or open). */
+export const AWAITED_REPORT_STATUSES = ['scheduled', ...OPEN_REPORT_STATUSES] as const satisfies readonly ReportStatus[];
 
 export const isPeriodic = (r: Report): boolean => r.type !== 'final' && r.type !== 'effect';
 export const isOpen = (r: Report): boolean => (OPEN_REPORT_STATUSES as readonly ReportStatus[]).includes(r.status);
+export const isAwaited = (r: Report): boolean => (AWAITED_REPORT_STATUSES as readonly ReportStatus[]).includes(r.status);
 
-/** Reports the applicant must file now, the one due first first. */
+/** Reports the applicant is reminded to file now, the one due first first. */
 export function openReports(reports: Report[]): Report[] {
   return reports.filter(isOpen).sort((a, b) => a.dueAt.localeCompare(b.dueAt));
 }
 
+/** The instant a report opens for filing: the first day of its period (its first instant, for sub-day rule sets). */
+export function opensAt(report: Report): number {
+  return report.periodStart.length > 10 ? Date.parse(report.periodStart) : startOfStockholmDay(report.periodStart);
+}
+
+/** Whether the applicant may file the report now: awaited, and its period has begun or it has been asked for. */
+export const fileable = (report: Report, now: number): boolean => isOpen(report) || (isAwaited(report) && now >= opensAt(report));
+
 /** Puts a report on the case with its reminder, due and escalation timers. */
 export function scheduleReport(state: CaseState, rules: RuleSet, report: Report): void {
   state.view.reports.push(report);
+  setReportTimers(state, rules, report);
+}
+
+function setReportTimers(state: CaseState, rules: RuleSet, report: Report): void {
   const due = Date.parse(report.dueAt);
-  addTimer(state, 'report-reminder', addDuration(due, rules.reminderBefore, -1), report.id);
+  const deadlines = deadlinesOf(state);
+  addTimer(state, 'report-reminder', deadlines.beforeDeadline(due, rules.reminderBefore), report.id);
   addTimer(state, 'report-overdue', due, report.id);
-  addTimer(state, 'report-escalated', addDuration(due, rules.escalationAfter), report.id);
+  addTimer(state, 'report-escalated', deadlines.afterDeadline(due, rules.escalationAfter), report.id);
+}
+
+/** A report awaited again by a new deadline (a final report returned for completion): open, with fresh timers. */
+export function reopenReport(state: CaseState, rules: RuleSet, report: Report, dueAt: number, dueDate: string): void {
+  dropTimers(state, (t) => t.ref === report.id);
+  Object.assign(report, { status: 'due', dueAt: new Date(dueAt).toISOString(), dueDate });
+  delete report.receivedAt;
+  delete report.content;
+  setReportTimers(state, rules, report);
 }
 
 /** A report filed: received with what it says, and its remaining timers dropped. */
@@ -36,7 +65,7 @@ export function receiveReport(state: CaseState, report: Report, content: Record<
 
 /** Execution begins: the six-week series (unless the grant is light) and the calendar reports up to the planned end. */
 export function startReporting(state: CaseState, rules: RuleSet, projectStart: string, now: number): void {
-  const startAt = isSubDay(rules.reportInterval) ? Math.max(startOfStockholmDay(projectStart), now) : startOfStockholmDay(projectStart);
+  const startAt = isExactIn(state, rules.reportInterval) ? Math.max(startOfStockholmDay(projectStart), now) : startOfStockholmDay(projectStart);
   state.projectStartAt = startAt;
   state.plannedEndAt = Math.max(endOfStockholmDay(state.view.plannedEnd as string), startAt + 1);
   if ((state.view.grantedAmount ?? 0) >= rules.lightReportingBelow) scheduleNextSixWeek(state, rules);
@@ -46,11 +75,33 @@ export function startReporting(state: CaseState, rules: RuleSet, projectStart: s
 
 /** The next six-week report, and the timer that schedules the one after it when this one falls due. */
 export function scheduleNextSixWeek(state: CaseState, rules: RuleSet): void {
-  const report = sixWeekReport(state.nextSixWeek, state.projectStartAt as number, state.plannedEndAt as number, rules);
+  const k = state.nextSixWeek;
+  const report = editionOf(state) >= 2
+    ? sixWeekReport(k, state.sixWeekSeries ?? { first: 1, startAt: state.projectStartAt as number }, state.plannedEndAt as number, rules)
+    : earlierSixWeekReport(k, state.projectStartAt as number, state.plannedEndAt as number, rules);
   if (!report) return;
   state.nextSixWeek += 1;
   scheduleReport(state, rules, report);
   addTimer(state, 'report-scheduled', Date.parse(report.dueAt));
+}
+
+const sixWeekSeriesRuns = (state: CaseState) => state.timers.some((t) => t.kind === 'report-scheduled');
+
+/**
+ * Reporting in proportion to the grant after an approved change: a grant raised to the light-reporting
+ * threshold starts the six-week series from the change's day; one lowered below it stops the series (reports
+ * already open stay).
+ */
+export function followGrant(state: CaseState, rules: RuleSet, now: number): void {
+  const heavy = (state.view.grantedAmount ?? 0) >= rules.lightReportingBelow;
+  if (heavy && !sixWeekSeriesRuns(state)) {
+    state.sixWeekSeries = { first: state.nextSixWeek, startAt: isExactIn(state, rules.reportInterval) ? now : startOfStockholmDay(stockholmDate(now)) };
+    scheduleNextSixWeek(state, rules);
+  } else if (!heavy && sixWeekSeriesRuns(state)) {
+    const notYetOpen = new Set(state.view.reports.filter((r) => r.type === 'sixWeek' && r.status === 'scheduled' && now < opensAt(r)).map((r) => r.id));
+    state.view.reports = state.view.reports.filter((r) => !notYetOpen.has(r.id));
+    dropTimers(state, (t) => t.kind === 'report-scheduled' || (t.ref !== undefined && notYetOpen.has(t.ref)));
+  }
 }
 
 /** A moved end date: calendar reports not yet due follow the new span; the planned-end timer moves. */
@@ -66,15 +117,25 @@ export function replanReporting(state: CaseState, rules: RuleSet, newEnd: string
   const kept = new Set(view.reports.map((r) => r.id));
   for (const r of calendarReports(state.projectStartAt, state.plannedEndAt, rules)) if (!kept.has(r.id)) scheduleReport(state, rules, r);
   addTimer(state, 'planned-end', state.plannedEndAt);
-  if (!state.timers.some((t) => t.kind === 'report-scheduled') && (view.grantedAmount ?? 0) >= rules.lightReportingBelow) scheduleNextSixWeek(state, rules);
+  if (!sixWeekSeriesRuns(state) && (view.grantedAmount ?? 0) >= rules.lightReportingBelow) scheduleNextSixWeek(state, rules);
 }
 
-/** Execution ends: periodic reports not yet due are dropped; those already due stay on record but stop escalating. */
-export function stopPeriodicReports(state: CaseState): void {
-  const stopping = (r: Report) => isPeriodic(r) && r.status !== 'received';
-  const ids = new Set(state.view.reports.filter(stopping).map((r) => r.id));
-  state.view.reports = state.view.reports.filter((r) => !(stopping(r) && r.status === 'scheduled'));
+/**
+ * Execution ends: periodic reports not yet due are dropped with their timers; those due and never filed
+ * are closed as not received. (Edition 1 left them as they were, merely without timers.)
+ */
+export function closePeriodicReports(state: CaseState): void {
+  const unfiled = (r: Report) => isPeriodic(r) && r.status !== 'received' && r.status !== 'notReceived';
+  const ids = new Set(state.view.reports.filter(unfiled).map((r) => r.id));
+  state.view.reports = state.view.reports.filter((r) => !(unfiled(r) && r.status === 'scheduled'));
+  if (editionOf(state) >= 2) for (const r of state.view.reports) if (unfiled(r)) r.status = 'notReceived';
   dropTimers(state, (t) => t.kind === 'report-scheduled' || t.kind === 'planned-end' || (t.ref !== undefined && ids.has(t.ref)));
+}
+
+/** Periodic reports an edition-1 case left awaited after its execution had ended: closed as not received. */
+export function closeReportsOfEndedExecution(state: CaseState): void {
+  if (state.view.stage !== 'closure' && state.view.stage !== 'followUp') return;
+  for (const r of state.view.reports) if (isPeriodic(r) && isAwaited(r)) r.status = 'notReceived';
 }
 
 /** The last spend a received report stated, 0 before the first. */

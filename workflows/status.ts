@@ -1,16 +1,34 @@
 // What applicants see: a plain-language status saying who holds the ball, derived from the case view.
 // Separate from the internal stage: e.g. budget check and decision are one status to the applicant.
-import { openReports } from './reports';
-import type { ApplicantStatus, CaseView, Deadline } from './types';
+// The dates it states are the last days the deadlines allow, as every email and list states them.
+import { dueDateOf } from './calendar';
+import { isAwaited, openReports } from './reports';
+import { TERMINAL_STAGES, type ApplicantStatus, type CaseView, type Deadline, type ReportType } from './types';
 
 const s = (code: string, sv: string, en: string): ApplicantStatus => ({ code, text: { sv, en } });
 
-export function applicantStatus(view: CaseView): ApplicantStatus {
-  const open = openReports(view.reports)[0];
+/** The reports each stage asks of the applicant (edition 1 asked any report left open). */
+const ASKED: Partial<Record<CaseView['stage'], ReportType[]>> = {
+  execution: ['sixWeek', 'tertial1', 'tertial2', 'yearEnd'],
+  closure: ['final'],
+  followUp: ['effect'],
+};
+
+/** The change request decided last, when that is the latest news of a running project. */
+function latestChange(view: CaseView) {
+  const decided = view.changeRequests.filter((c) => c.decidedAt !== undefined && c.status !== 'closed');
+  const last = decided[decided.length - 1];
+  const lastReport = view.reports.filter((r) => r.receivedAt !== undefined).map((r) => r.receivedAt as string).sort().pop();
+  return last && (lastReport === undefined || (last.decidedAt as string) > lastReport) ? last : undefined;
+}
+
+export function applicantStatus(view: CaseView, edition: number): ApplicantStatus {
+  const asked = ASKED[view.stage];
+  const open = openReports(view.reports).filter((r) => edition < 2 || asked === undefined || asked.includes(r.type))[0];
   switch (view.stage) {
     case 'idea': return s('received', 'Mottagen – idéskissen granskas av projektkontoret', 'Received – the idea sketch is being screened by the project office');
     case 'application': {
-      const by = view.deadlines.find((d) => d.from === 'applicant')?.by.slice(0, 10);
+      const by = view.deadlines.find((d) => d.from === 'applicant')?.dueDate;
       return s('application-invited', `Idén är godkänd – ansökan ska lämnas senast ${by}`, `Idea approved – submit the application by ${by}`);
     }
     case 'preparation':
@@ -29,11 +47,20 @@ export function applicantStatus(view: CaseView): ApplicantStatus {
       }
       if (view.changeRequests.some((c) => c.status === 'open')) return s('change-requested', 'Ändringsbegäran väntar på beslut', 'Change request awaiting decision');
       if (open) return s('report-due', `Rapport ska lämnas senast ${open.dueDate}`, `Report due by ${open.dueDate}`);
+      if (edition >= 2) {
+        const change = latestChange(view);
+        if (change?.status === 'approved') return s('change-approved', 'Ändringsbegäran beviljad – projektet pågår', 'Change request approved – the project is running');
+        if (change?.status === 'rejected') return s('change-rejected', 'Ändringsbegäran avslagen – projektet pågår enligt tidigare beslut', 'Change request rejected – the project runs as decided before');
+      }
       return s('granted', 'Beviljad – projektet pågår', 'Granted – the project is running');
-    case 'closure':
+    case 'closure': {
       if (view.finalReport !== null) return s('closure-review', 'Slutrapporten granskas av projektkontoret', 'The final report is being reviewed');
-      return s('final-report-due', `Slutrapport ska lämnas senast ${view.reports.find((r) => r.type === 'final')?.dueDate}`,
-        `Final report due by ${view.reports.find((r) => r.type === 'final')?.dueDate}`);
+      const due = view.reports.find((r) => r.type === 'final')?.dueDate;
+      if (view.finalReportReturns?.length) {
+        return s('final-report-returned', `Slutrapporten behöver kompletteras – lämna den senast ${due}`, `The final report needs completing – file it by ${due}`);
+      }
+      return s('final-report-due', `Slutrapport ska lämnas senast ${due}`, `Final report due by ${due}`);
+    }
     case 'followUp':
       if (open) return s('effect-report-due', `Effektrapport ska lämnas senast ${open.dueDate}`, `Effect report due by ${open.dueDate}`);
       return s('follow-up', 'Avslutat projekt – effekthemtagning pågår', 'Project closed – benefit follow-up under way');
@@ -46,11 +73,16 @@ export function applicantStatus(view: CaseView): ApplicantStatus {
   }
 }
 
-/** What is awaited, from whom, by when; a deadline is listed only where one is set. */
-export function deadlines(view: CaseView, extra: Deadline[]): Deadline[] {
-  const out = [...extra];
+/**
+ * What is awaited, from whom, by when; a deadline is listed only where one is set. A closed case awaits
+ * nothing, and a report closed as not received is no longer awaited.
+ */
+export function deadlines(view: CaseView, waiting: Deadline[], edition: number): Deadline[] {
+  const out = waiting.map((w) => ({ ...w, dueDate: dueDateOf(Date.parse(w.by)) }));
+  const closed = edition >= 2 && TERMINAL_STAGES.includes(view.stage);
   for (const r of view.reports) {
-    if (r.status !== 'received') out.push({ what: `report ${r.id}`, from: 'applicant', by: r.dueAt });
+    if (closed || (edition >= 2 ? !isAwaited(r) : r.status === 'received')) continue;
+    out.push({ what: `report ${r.id}`, from: 'applicant', by: r.dueAt, dueDate: r.dueDate });
   }
   return out.sort((a, b) => a.by.localeCompare(b.by));
 }

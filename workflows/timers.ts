@@ -1,9 +1,10 @@
 // What each deadline does when it fires: a reminder, an overdue notice, an escalation to the officers, a lapse,
 // the next six-week report on the calendar, or the end of execution at the planned end.
+import { dueDateOf } from './calendar';
 import { moveTo, type CaseState, type Timer } from './caseState';
-import { scheduleNextSixWeek } from './reports';
+import { deadlinesOf, editionOf } from './editions';
+import { isAwaited, scheduleNextSixWeek } from './reports';
 import { enterClosure } from './steps/execution';
-import { deadlineAfter } from './calendar';
 import type { Move } from './steps';
 import type { NotificationIntent, RuleSet } from './types';
 import { TIMER_STEP, type SystemStep } from './vocabulary';
@@ -22,6 +23,7 @@ export function fire(state: CaseState, rules: RuleSet, timer: Timer, now: number
   const { view } = state;
   const action = TIMER_STEP[timer.kind];
   const report = timer.ref !== undefined ? view.reports.find((r) => r.id === timer.ref) : undefined;
+  const stillAwaited = report !== undefined && isAwaited(report);
   switch (timer.kind) {
     case 'screening-overdue':
       return { action, notify: [{ template: 'screening-overdue', to: 'officers' }] };
@@ -29,7 +31,9 @@ export function fire(state: CaseState, rules: RuleSet, timer: Timer, now: number
     case 'completion-reminder': {
       const what = timer.kind === 'application-reminder' ? 'application' : 'completion';
       const by = state.waiting.find((w) => w.what === what)?.by;
-      return { action, outcome: { what }, notify: [{ template: 'reminder', to: 'applicant', data: { what, dueDate: by } }] };
+      // The last day the deadline allows, not the instant it acts (the midnight after it).
+      const dueDate = by === undefined ? undefined : dueDateOf(Date.parse(by));
+      return { action, outcome: { what }, notify: [{ template: 'reminder', to: 'applicant', data: { what, dueDate } }] };
     }
     case 'lapsed': {
       const deadline = view.stage === 'completion' ? 'completion' : 'application';
@@ -41,11 +45,11 @@ export function fire(state: CaseState, rules: RuleSet, timer: Timer, now: number
       report.status = 'due';
       return { action, outcome: { reportId: report.id }, notify: [{ template: 'reminder', to: 'applicant', data: { what: 'report', reportId: report.id, dueDate: report.dueDate } }] };
     case 'report-overdue':
-      if (!report || report.status === 'received') return null;
+      if (!stillAwaited) return null;
       report.status = 'overdue';
       return { action, outcome: { reportId: report.id }, notify: [{ template: 'overdue', to: 'applicant', data: { what: 'report', reportId: report.id, dueDate: report.dueDate } }] };
     case 'report-escalated':
-      if (!report || report.status === 'received') return null;
+      if (!stillAwaited) return null;
       report.status = 'escalated';
       return { action, outcome: { reportId: report.id }, notify: [{ template: 'report-escalated', to: 'officers', data: { reportId: report.id, dueDate: report.dueDate } }] };
     case 'report-scheduled':
@@ -53,7 +57,22 @@ export function fire(state: CaseState, rules: RuleSet, timer: Timer, now: number
       scheduleNextSixWeek(state, rules);
       return { action, outcome: { reportId: view.reports[view.reports.length - 1]?.id } };
     case 'planned-end':
-      enterClosure(state, rules, deadlineAfter(state.plannedEndAt as number, rules.reportInterval), now);
-      return { action };
+      return plannedEnd(state, rules, now);
   }
+}
+
+/**
+ * The planned end: execution ends and the final report is due one report interval later. A change request
+ * still open is decided first (edition 2): the case stays in execution until then.
+ */
+function plannedEnd(state: CaseState, rules: RuleSet, now: number): Fired {
+  const end = state.plannedEndAt as number;
+  if (editionOf(state) < 2) {
+    enterClosure(state, rules, deadlinesOf(state).after(end, rules.reportInterval), now);
+    return { action: 'planned-end' };
+  }
+  const open = state.view.changeRequests.find((c) => c.status === 'open');
+  if (open) return { action: 'planned-end', outcome: { waitingFor: open.id } };
+  enterClosure(state, rules, deadlinesOf(state).afterDeadline(end, rules.reportInterval), now);
+  return { action: 'planned-end' };
 }

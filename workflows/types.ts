@@ -45,7 +45,9 @@ export interface CaseInput {
 }
 
 export type ReportType = 'sixWeek' | 'tertial1' | 'tertial2' | 'yearEnd' | 'final' | 'effect';
-export type ReportStatus = 'scheduled' | 'due' | 'overdue' | 'escalated' | 'received';
+export const REPORT_STATUSES = ['scheduled', 'due', 'overdue', 'escalated', 'received', 'notReceived'] as const;
+/** notReceived: a periodic report never filed when execution ended; kept on record, no longer awaited. */
+export type ReportStatus = (typeof REPORT_STATUSES)[number];
 
 export interface Report {
   id: string;
@@ -67,7 +69,11 @@ export type ChangeRequest = ActionInput<'request-change'> & {
   requestedAt: string;
   /** The delegation tier that decides it, from the new total. */
   tier: string;
-  status: 'open' | 'approved' | 'rejected';
+  /** closed: still open when the project was terminated. */
+  status: 'open' | 'approved' | 'rejected' | 'closed';
+  /** A change that raises the total passes the budget check (budgetledning) before it is decided. */
+  budgetCheckRequired?: boolean;
+  budgetCheck?: ActionInput<'budget-check'> & By;
   decidedAt?: string;
   decidedBy?: string;
   motivation?: string;
@@ -76,7 +82,10 @@ export type ChangeRequest = ActionInput<'request-change'> & {
 export interface Deadline {
   what: string;
   from: 'applicant' | 'officer' | 'valuer' | 'preparer' | 'council' | 'budget' | 'decider';
+  /** The instant the deadline acts (the end of dueDate in Stockholm, or exact for sub-day rule sets). */
   by: string;
+  /** The last day, as every email and view states it. */
+  dueDate?: string;
 }
 
 export interface ApplicantStatus { code: string; text: { sv: string; en: string } }
@@ -106,6 +115,8 @@ export interface CaseView {
   /** The delegation tier that decides the pending grant (from the requested total), and the grant's own tier. */
   decisionTier: string | null;
   grantTier: string | null;
+  /** The delegation ladder of the case's rule set: who may decide which amounts. */
+  delegation?: RuleSet['delegation'];
   /** Set when the decider terminated the project; the final report is still required. */
   terminated: { by: string; at: string; motivation: string } | null;
   /** Current planned end; moved by approved change requests. */
@@ -114,6 +125,8 @@ export interface CaseView {
   deviations: { at: string; reportId: string; reasons: string[]; resolvedBy?: string }[];
   changeRequests: ChangeRequest[];
   finalReport: (ActionInput<'submit-final-report'> & { submittedAt: string }) | null;
+  /** Final reports the officer returned with what is missing, oldest first. */
+  finalReportReturns?: (ActionInput<'return-final-report'> & { report: ActionInput<'submit-final-report'> & { submittedAt: string }; dueDate: string } & By)[];
   closure: { by: string; at: string; comment?: string } | null;
   deadlines: Deadline[];
   ruleSetVersion: number;

@@ -10,7 +10,7 @@ export type Role = (typeof ROLES)[number] | 'decider';
 export const ACTION_NAMES = [
   'screen-idea', 'submit-application', 'assign', 'record-valuation', 'resolve-double-count', 'request-completion',
   'recommend', 'schedule-council', 'council-opinion', 'budget-check', 'decide', 'submit-report', 'request-change',
-  'decide-change', 'terminate', 'submit-final-report', 'approve-closure', 'submit-effect-report', 'withdraw',
+  'decide-change', 'terminate', 'submit-final-report', 'return-final-report', 'approve-closure', 'submit-effect-report', 'withdraw',
 ] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
@@ -50,7 +50,9 @@ export const EARLIER_TIMER_KINDS: Record<string, TimerKind> = {
 /**
  * Email templates (activities/templates/<template>.<lang>.*):
  * - receipt (applicant): a submission arrived; data.what = idea|application|completion|report|changeRequest|finalReport|effectReport
- * - status-changed (applicant): applicantStatus changed; data may carry missing[] and dueDate
+ * - status-changed (applicant): applicantStatus changed; data may carry missing[] and dueDate; a decision's amount,
+ *   conditions and start, or its grounds, come from the view
+ * - change-decided (applicant): data.changeRequestId was approved or rejected, with the motivation
  * - reminder / overdue (applicant): data.what = application|completion|report, data.dueDate, data.reportId
  * - report-escalated (officers): a report data.reportId is overdue past the escalation offset
  * - deviation (officers): data.reasons[] from a report's forecast
@@ -60,7 +62,7 @@ export const EARLIER_TIMER_KINDS: Record<string, TimerKind> = {
  * - delivery-failed (officers): written by the delivery activity, not by the workflow, when an email is refused
  */
 export const EMAIL_TEMPLATES = [
-  'receipt', 'status-changed', 'reminder', 'overdue', 'report-escalated', 'deviation', 'case-arrived', 'screening-overdue',
+  'receipt', 'status-changed', 'change-decided', 'reminder', 'overdue', 'report-escalated', 'deviation', 'case-arrived', 'screening-overdue',
   'effect-report-received', 'delivery-failed',
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
@@ -96,10 +98,18 @@ export const RULES = {
   'report-unknown': 'rule',
   'report-already-received': 'rule',
   'report-not-open': 'rule',
+  'report-due-in-past': 'rule',
+  'project-start-in-past': 'rule',
+  'project-start-after-planned-end': 'rule',
+  'handover-not-confirmed': 'rule',
+  'savings-claim-unknown': 'rule',
+  'savings-claim-unanswered': 'rule',
   // Checked by the API, which can look things up: the workflow does no I/O.
   'meeting-unknown': 'rule',
   'organisation-unknown': 'rule',
   'organisation-exists': 'rule',
   'frame-below-reserved': 'rule',
+  'feasibility-study-unknown': 'rule',
+  'priority-taken': 'rule',
 } as const satisfies Record<string, RefusalKind>;
 export type RuleId = keyof typeof RULES;

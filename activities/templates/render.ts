@@ -19,7 +19,7 @@ export const LANGUAGES: Language[] = ['sv', 'en'];
 const VARIABLES = [
   'caseNumber', 'title', 'link', 'status', 'organisation', 'portfolio', 'what', 'next', 'handlingTime', 'period',
   'receivedAt', 'createdAt', 'dueDate', 'missing', 'reasons', 'reason', 'step', 'returned', 'keys', 'meeting',
-  'requested', 'newTotal', 'failures',
+  'requested', 'newTotal', 'newEnd', 'granted', 'projectStart', 'conditions', 'changeOutcome', 'failures',
 ] as const;
 
 export type Vars = Partial<Record<(typeof VARIABLES)[number], string | readonly string[]>>;

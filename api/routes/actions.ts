@@ -34,7 +34,8 @@ const SUMMARIES: Record<ActionName, string> = {
   'decide-change': 'Decide the open change request; by the delegation tier for the new total',
   terminate: 'Terminate the project (avbryta); a final report is still required',
   'submit-final-report': 'File the final report (slutrapport)',
-  'approve-closure': 'Approve the closure (avslut); effect follow-up begins',
+  'return-final-report': 'Return the final report to the applicant with what is missing, and a date to file it again by',
+  'approve-closure': "Approve the closure (avslut); needs the owner's confirmed handover unless the project was terminated; effect follow-up begins",
   'submit-effect-report': 'File an effect report (effekthemtagning): realised benefits and savings',
   withdraw: 'Withdraw the case (before the decision)',
 };

@@ -5,7 +5,7 @@ import { ACTION_NAMES } from '../../workflows/vocabulary';
 import { actionInput } from '../../workflows/inputs';
 import { caseInput } from '../../workflows/inputs';
 import type { CaseView } from '../../workflows/types';
-import { STAGES } from '../../workflows/types';
+import { REPORT_STATUSES, STAGES } from '../../workflows/types';
 
 const instant = z.string().describe('ISO 8601 instant, UTC');
 const day = z.string().describe('YYYY-MM-DD');
@@ -25,7 +25,7 @@ const reportSchema = z.object({
   periodEnd: z.string(),
   dueDate: day,
   dueAt: instant,
-  status: z.enum(['scheduled', 'due', 'overdue', 'escalated', 'received']),
+  status: z.enum(REPORT_STATUSES).describe('notReceived: a periodic report never filed when execution ended; kept on record, no longer awaited'),
   receivedAt: instant.optional(),
   content: z.record(z.string(), z.unknown()).optional(),
 }).meta({ id: 'Report' });
@@ -38,8 +38,10 @@ const changeRequestSchema = z.object({
   newTotalCost: sek.optional(),
   newEndDate: day.optional(),
   scopeChange: z.string().optional(),
-  tier: z.string().describe('The delegation tier that decides it'),
-  status: z.enum(['open', 'approved', 'rejected']),
+  tier: z.string().describe('The lowest delegation tier that may decide it'),
+  status: z.enum(['open', 'approved', 'rejected', 'closed']).describe('closed: still open when the project was terminated'),
+  budgetCheckRequired: z.boolean().optional().describe('The change raises the total: the budget check comes before the decision'),
+  budgetCheck: z.object({ outcome: z.enum(['ok', 'remarks']), remarks: z.string().optional(), by: z.string(), at: instant }).optional(),
   decidedAt: instant.optional(),
   decidedBy: z.string().optional(),
   motivation: z.string().optional(),
@@ -48,7 +50,8 @@ const changeRequestSchema = z.object({
 const deadlineSchema = z.object({
   what: z.string(),
   from: z.enum(['applicant', 'officer', 'valuer', 'preparer', 'council', 'budget', 'decider']),
-  by: instant,
+  by: instant.describe('The instant the deadline acts'),
+  dueDate: day.optional().describe('The last day it allows'),
 }).meta({ id: 'Deadline' });
 
 const ideaSchema = caseInput().extend({
@@ -86,12 +89,17 @@ export const caseViewSchema = z.object({
   grantedAmount: sek.nullable(),
   decisionTier: z.string().nullable().describe('The delegation tier that decides the pending grant'),
   grantTier: z.string().nullable().describe("The grant's own tier (decides termination)"),
+  delegation: z.array(z.object({ tier: z.string(), upTo: sek.nullable() })).optional()
+    .describe("The case's delegation ladder: a tier may decide any amount up to its upTo (null: no limit)"),
   terminated: z.object({ motivation: z.string(), ...by }).nullable(),
   plannedEnd: day.nullable(),
   reports: z.array(reportSchema),
   deviations: z.array(z.object({ at: instant, reportId: z.string(), reasons: z.array(z.string()), resolvedBy: z.string().optional() })),
   changeRequests: z.array(changeRequestSchema),
   finalReport: z.record(z.string(), z.unknown()).nullable(),
+  finalReportReturns: z.array(z.object({
+    missing: z.array(z.string()), dueDate: day, report: z.record(z.string(), z.unknown()), ...by,
+  })).optional().describe('Final reports the officer returned with what is missing'),
   closure: z.object({ comment: z.string().optional(), ...by }).nullable(),
   deadlines: z.array(deadlineSchema).describe('What is awaited, from whom, by when'),
   ruleSetVersion: z.number().int(),

@@ -28,7 +28,8 @@ export async function loadCase(db: Db, id: string, actor: Actor): Promise<CaseVi
   return view;
 }
 
-export const forCaller = (view: CaseView, actor: Actor) => ({ ...view, allowedActions: allowedActionsFor(view, actor) });
+/** The view with what the caller may do now. */
+export const forCaller = (view: CaseView, actor: Actor) => ({ ...view, allowedActions: allowedActionsFor(view, actor, Date.now()) });
 
 const listQuery = z.strictObject({
   stage: z.enum(STAGES).optional(),

@@ -47,8 +47,9 @@ const BODIES: Record<ActionName, object> = {
     outcome: 'Levererat', finalCost: 1_900_000, deliveredAgainstPlan: 'Allt levererat', handoverConfirmed: true,
     supportArrangement: 'Servicedesk', followUpPlan: 'Statistik ur e-tjänsten',
   },
+  'return-final-report': { missing: ['Överlämningen till förvaltningen'] },
   'approve-closure': { comment: 'Väl genomfört' },
-  'submit-effect-report': { reportId: 'E1', realised: { citizenBenefit: 2_800_000, businessBenefit: 1_400_000, operationCost: 320_000 }, savings: [{ key: 'utbildning:skolval-papper', realisedAmountPerYear: 380_000 }] },
+  'submit-effect-report': { reportId: 'E1', realised: { citizenBenefit: 2_800_000, businessBenefit: 1_400_000, developmentCost: 1_900_000, operationCost: 320_000 }, savings: [{ key: 'utbildning:skolval-papper', realisedAmountPerYear: 380_000 }] },
   withdraw: { reason: 'Löses inom ordinarie budget' },
 };
 
@@ -70,6 +71,7 @@ const MAY: Record<ActionName, CallerName[]> = {
   'decide-change': ['director', 'committee'],
   terminate: ['director', 'committee'],
   'submit-final-report': ['applicant'],
+  'return-final-report': ['officer'],
   'approve-closure': ['officer'],
   'submit-effect-report': ['applicant'],
   withdraw: ['applicant'],

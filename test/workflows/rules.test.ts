@@ -47,10 +47,10 @@ describe('the report calendar', () => {
   const end = endOfStockholmDay('2029-12-31');
 
   test('six-week reports follow each other from the start and stop at the planned end', () => {
-    expect(sixWeekReport(1, start, end, rules)).toMatchObject({ id: 'S1', periodStart: '2027-01-01', periodEnd: '2027-02-11', dueDate: '2027-02-11' });
-    expect(sixWeekReport(2, start, end, rules)).toMatchObject({ id: 'S2', periodStart: '2027-02-12', dueDate: '2027-03-25' });
-    expect(sixWeekReport(27, start, end, rules)).toBeNull();
-    expect(sixWeekReport(26, start, end, rules)?.periodEnd).toBe('2029-12-27');
+    expect(sixWeekReport(1, { first: 1, startAt: start }, end, rules)).toMatchObject({ id: 'S1', periodStart: '2027-01-01', periodEnd: '2027-02-11', dueDate: '2027-02-11' });
+    expect(sixWeekReport(2, { first: 1, startAt: start }, end, rules)).toMatchObject({ id: 'S2', periodStart: '2027-02-12', dueDate: '2027-03-25' });
+    expect(sixWeekReport(27, { first: 1, startAt: start }, end, rules)).toBeNull();
+    expect(sixWeekReport(26, { first: 1, startAt: start }, end, rules)?.periodEnd).toBe('2029-12-27');
   });
 
   test('tertials T1 and T2 and the year-end report on the city calendar for every year spanned', () => {

@@ -1,9 +1,10 @@
 // Council and decision: the development council (utvecklingsrådet) gives its advisory opinion, the budget
 // check (budgetledningen) comes next, and the decider the delegation allows for the amount decides. The
 // applicant may withdraw at any time before the decision.
+import { stockholmDate } from '../calendar';
 import { moveTo } from '../caseState';
-import { requireTier, tierForAmount } from '../delegation';
-import { reservationFor } from '../money';
+import { requireDecider, tierForAmount } from '../delegation';
+import { grantReservation } from '../money';
 import { breakRule } from '../refusals';
 import { startReporting } from '../reports';
 import type { Stage } from '../types';
@@ -16,10 +17,15 @@ export const decisionSteps: Steps<'schedule-council' | 'council-opinion' | 'budg
     roles: ['officer'],
     stages: ['council'],
     to: [],
-    blocked: (view) => (view.council === null ? null : 'the case is already on a meeting agenda'),
+    // Until the council has given its opinion the case may be moved to another meeting.
+    blocked: (view) => (view.council?.opinion === undefined ? null : 'the council has given its opinion'),
     apply({ state, body: b }) {
+      const movedFrom = state.view.council?.meetingId;
       state.view.council = { meetingId: b.meetingId };
-      return { notify: [{ template: 'case-arrived', to: 'council', data: { step: 'council', meetingId: b.meetingId } }] };
+      return {
+        outcome: movedFrom === undefined ? undefined : { meetingId: b.meetingId, movedFrom },
+        notify: [{ template: 'case-arrived', to: 'council', data: { step: 'council', meetingId: b.meetingId } }],
+      };
     },
   },
 
@@ -37,12 +43,25 @@ export const decisionSteps: Steps<'schedule-council' | 'council-opinion' | 'budg
 
   'budget-check': {
     roles: ['budget'],
-    stages: ['decision'],
+    stages: ['decision', 'execution'],
     to: [],
-    blocked: (view) => (view.budgetCheck === null ? null : 'the budget check is already recorded'),
+    blocked(view) {
+      if (view.stage === 'decision') return view.budgetCheck === null ? null : 'the budget check is already recorded';
+      return view.changeRequests.some((c) => c.status === 'open' && c.budgetCheckRequired && !c.budgetCheck) ? null : 'no change request awaits a budget check';
+    },
     apply({ state, body: b, actor, at }) {
-      state.view.budgetCheck = { ...b, by: actor.id, at };
-      return { outcome: b.outcome, motivation: b.remarks, notify: [{ template: 'case-arrived', to: `decider:${state.view.decisionTier}`, data: { step: 'decision' } }] };
+      const { view } = state;
+      const change = view.stage === 'execution' ? view.changeRequests.find((c) => c.status === 'open')! : undefined;
+      if (change) {
+        // Every proposed decision is checked first, a change that raises the total too.
+        change.budgetCheck = { ...b, by: actor.id, at };
+        return {
+          outcome: { changeRequestId: change.id, outcome: b.outcome }, motivation: b.remarks,
+          notify: [{ template: 'case-arrived', to: `decider:${change.tier}`, data: { step: 'change-decision', changeRequestId: change.id } }],
+        };
+      }
+      view.budgetCheck = { ...b, by: actor.id, at };
+      return { outcome: b.outcome, motivation: b.remarks, notify: [{ template: 'case-arrived', to: `decider:${view.decisionTier}`, data: { step: 'decision' } }] };
     },
   },
 
@@ -51,12 +70,17 @@ export const decisionSteps: Steps<'schedule-council' | 'council-opinion' | 'budg
     stages: ['decision'],
     to: ['execution', 'rejected', 'preparation'],
     blocked: (view) => (view.budgetCheck !== null ? null : 'the budget check (budgetledning) comes first'),
-    check({ view, actor, rules, body: b }) {
+    check({ view, edition, actor, rules, body: b, now }) {
       const app = view.application!;
       const amount = b.outcome === 'approve' ? (b.grantedAmount as number) : app.totalCost;
-      requireTier(actor, tierForAmount(amount, rules.delegation), amount);
+      requireDecider(actor, amount, rules.delegation);
       if (b.outcome !== 'approve') return;
       if (amount > app.totalCost) breakRule('grant-exceeds-request', `the grant ${amount} SEK exceeds the requested ${app.totalCost} SEK`);
+      if (edition >= 2) {
+        const today = stockholmDate(now());
+        if ((b.projectStart as string) < today) breakRule('project-start-in-past', `the project start ${b.projectStart} is before the decision date ${today}`);
+        if ((b.projectStart as string) > app.plannedEnd) breakRule('project-start-after-planned-end', `the project start ${b.projectStart} is after the planned end ${app.plannedEnd}`);
+      }
       if (view.doubleCount.some((d) => d.resolution === undefined)) breakRule('double-count-unresolved', 'a savings claim is still flagged as booked by another case');
       if (app.kind === 'implementation' && !(app.owner?.name && app.owner.managementObject && app.owner.operationCostAccepted === true)) {
         breakRule('owner-operation-cost-accepted', 'money is granted only when a designated owner and management object have accepted the operation costs');
@@ -68,7 +92,7 @@ export const decisionSteps: Steps<'schedule-council' | 'council-opinion' | 'budg
       const tier = tierForAmount(b.outcome === 'approve' ? (b.grantedAmount as number) : app.totalCost, rules.delegation);
       if (b.outcome === 'approve') {
         const granted = b.grantedAmount as number;
-        const reservation = await activities.reserveFrame({ ...reservationFor(view, granted, app.plannedEnd), enforce: true });
+        const reservation = await activities.reserveFrame({ ...grantReservation(view, granted, b.projectStart as string, app.plannedEnd), enforce: true });
         if (!reservation.ok) {
           breakRule('portfolio-frame', `the grant does not fit ${app.portfolio}'s frame for ${reservation.year}: frame ${reservation.frame} SEK, reserved ${reservation.reserved} SEK, requested ${reservation.requested} SEK`);
         }

@@ -1,37 +1,45 @@
 // Execution (genomförande): the project files its reports, asks for changes of money, time or scope
 // (ändringsbegäran), may be terminated (avbrutet), and files its final report (slutrapport), which
 // brings it to closure.
-import { addDuration, deadlineAfter, isSubDay, stockholmDate } from '../calendar';
+import { stockholmDate } from '../calendar';
 import { moveTo, type CaseState } from '../caseState';
-import { pendingTier, requireTier, tierForAmount } from '../delegation';
-import { reservationFor } from '../money';
+import { requireDecider, tierForAmount } from '../delegation';
+import { deadlinesOf, isExactIn } from '../editions';
+import { grantReservation, spentReservation } from '../money';
 import { breakRule } from '../refusals';
 import { deviationReasons, makeReport } from '../reportCalendar';
-import { isPeriodic, lastReportedSpend, receiveReport, replanReporting, scheduleReport, stopPeriodicReports } from '../reports';
+import {
+  closePeriodicReports, fileable, followGrant, isPeriodic, lastReportedSpend, opensAt, receiveReport, replanReporting, scheduleReport,
+} from '../reports';
 import type { NotificationIntent, RuleSet } from '../types';
 import type { Steps } from './step';
 
 /** Execution ends (at the planned end, on termination or with an early final report): the final report is awaited. */
 export function enterClosure(state: CaseState, rules: RuleSet, finalDueAt: number, now: number): void {
-  stopPeriodicReports(state);
+  closePeriodicReports(state);
   moveTo(state, 'closure', now);
   if (!state.view.reports.some((r) => r.type === 'final')) {
-    const sub = isSubDay(rules.reportInterval);
-    scheduleReport(state, rules, makeReport('F', 'final', state.projectStartAt ?? now, Math.min(now, finalDueAt), finalDueAt, sub));
+    const exact = isExactIn(state, rules.reportInterval);
+    scheduleReport(state, rules, makeReport('F', 'final', state.projectStartAt ?? now, Math.min(now, finalDueAt), finalDueAt, exact));
   }
 }
+
+const openChange = (state: CaseState) => state.view.changeRequests.find((c) => c.status === 'open');
 
 export const executionSteps: Steps<'submit-report' | 'request-change' | 'decide-change' | 'terminate' | 'submit-final-report'> = {
   'submit-report': {
     roles: ['applicant'],
     stages: ['execution', 'closure'],
     to: [],
-    blocked: (view) => (view.reports.some((r) => isPeriodic(r) && r.status !== 'received' && r.status !== 'scheduled') ? null : 'no report is open for submission'),
-    check({ view, rules, body: b }) {
+    // A report may be filed from the first day of its period: early is welcome, the due date is a deadline.
+    blocked: (view, now) => (view.reports.some((r) => isPeriodic(r) && fileable(r, now)) ? null : 'no report is open for filing'),
+    check({ view, body: b, now }) {
       const r = view.reports.find((x) => x.id === b.reportId);
       if (!r || !isPeriodic(r)) breakRule('report-unknown', `no status report ${b.reportId}`);
       if (r.status === 'received') breakRule('report-already-received', `report ${b.reportId} is already received`);
-      if (r.status === 'scheduled') breakRule('report-not-open', `report ${b.reportId} opens on ${stockholmDate(addDuration(Date.parse(r.dueAt), rules.reminderBefore, -1))}`);
+      if (!fileable(r, now())) {
+        breakRule('report-not-open', r.status === 'notReceived' ? `report ${b.reportId} was closed as not received when execution ended` : `report ${b.reportId} opens on ${stockholmDate(opensAt(r))}`);
+      }
     },
     apply({ state, body: b, at, rules }) {
       const { view } = state;
@@ -52,14 +60,21 @@ export const executionSteps: Steps<'submit-report' | 'request-change' | 'decide-
     stages: ['execution'],
     to: [],
     blocked: (view) => (view.changeRequests.some((c) => c.status === 'open') ? 'a change request is already open' : null),
-    apply({ state, body: b, actor, at, rules }) {
+    apply({ state, edition, body: b, actor, at, rules }) {
       const { view } = state;
       const total = b.newTotalCost ?? (view.grantedAmount as number);
-      const cr = { id: `C${view.changeRequests.length + 1}`, requestedBy: actor.id, requestedAt: at, ...b, tier: tierForAmount(total, rules.delegation), status: 'open' as const };
+      // A change that raises the total is a proposed decision like a grant: the budget check comes first.
+      const budgetCheckRequired = edition >= 2 && total > (view.grantedAmount as number);
+      const cr = {
+        id: `C${view.changeRequests.length + 1}`, requestedBy: actor.id, requestedAt: at, ...b, tier: tierForAmount(total, rules.delegation), status: 'open' as const,
+        ...(budgetCheckRequired ? { budgetCheckRequired } : {}),
+      };
       view.changeRequests.push(cr);
       const notify: NotificationIntent[] = [];
       if (actor.roles.includes('applicant')) notify.push({ template: 'receipt', to: 'applicant', data: { what: 'changeRequest', changeRequestId: cr.id } });
-      notify.push({ template: 'case-arrived', to: `decider:${cr.tier}`, data: { step: 'change-decision', changeRequestId: cr.id } });
+      notify.push(budgetCheckRequired
+        ? { template: 'case-arrived', to: 'budget', data: { step: 'change-budget', changeRequestId: cr.id } }
+        : { template: 'case-arrived', to: `decider:${cr.tier}`, data: { step: 'change-decision', changeRequestId: cr.id } });
       return { outcome: { changeRequestId: cr.id, tier: cr.tier }, motivation: b.reason, notify };
     },
   },
@@ -67,27 +82,38 @@ export const executionSteps: Steps<'submit-report' | 'request-change' | 'decide-
   'decide-change': {
     roles: ['decider'],
     stages: ['execution'],
-    to: [],
-    blocked: (view) => (view.changeRequests.some((c) => c.status === 'open') ? null : 'there is no open change request'),
-    check({ view, actor }) {
-      const cr = view.changeRequests.find((c) => c.status === 'open')!;
-      requireTier(actor, cr.tier, cr.newTotalCost ?? view.grantedAmount ?? 0);
+    to: ['closure'],
+    blocked(view) {
+      const cr = view.changeRequests.find((c) => c.status === 'open');
+      if (!cr) return 'there is no open change request';
+      return cr.budgetCheckRequired && !cr.budgetCheck ? 'the budget check (budgetledning) of the change comes first' : null;
     },
-    async apply({ state, body: b, actor, at, rules, activities }) {
-      const { view } = state;
+    check({ view, actor, rules }) {
       const cr = view.changeRequests.find((c) => c.status === 'open')!;
+      requireDecider(actor, cr.newTotalCost ?? view.grantedAmount ?? 0, rules.delegation);
+    },
+    async apply({ state, edition, body: b, actor, at, rules, now, activities }) {
+      const { view } = state;
+      const cr = openChange(state)!;
       if (b.outcome === 'approve') {
         const total = cr.newTotalCost ?? (view.grantedAmount as number);
         const end = cr.newEndDate ?? (view.plannedEnd as string);
-        const reservation = await activities.reserveFrame({ ...reservationFor(view, total, end), enforce: total > (view.grantedAmount as number) });
+        const start = view.decision?.projectStart ?? (view.application!.plannedStart);
+        const reservation = await activities.reserveFrame({ ...grantReservation(view, total, start, end), enforce: total > (view.grantedAmount as number) });
         if (!reservation.ok) breakRule('portfolio-frame', `the new total does not fit the frame for ${reservation.year}: frame ${reservation.frame} SEK, reserved ${reservation.reserved} SEK, requested ${reservation.requested} SEK`);
         view.grantedAmount = total;
         view.grantTier = tierForAmount(total, rules.delegation);
         if (cr.newEndDate) replanReporting(state, rules, cr.newEndDate);
+        if (edition >= 2) followGrant(state, rules, now());
         view.deviations = view.deviations.map((d) => (d.resolvedBy === undefined ? { ...d, resolvedBy: cr.id } : d));
       }
       Object.assign(cr, { status: b.outcome === 'approve' ? 'approved' : 'rejected', decidedAt: at, decidedBy: actor.id, motivation: b.motivation });
-      return { outcome: { changeRequestId: cr.id, outcome: b.outcome, tier: cr.tier }, motivation: b.motivation };
+      const outcome = { changeRequestId: cr.id, outcome: b.outcome, tier: cr.tier };
+      if (edition < 2) return { outcome, motivation: b.motivation };
+      // A request still open at the planned end was decided first; now execution ends, unless the change moved the end.
+      const end = state.plannedEndAt;
+      if (end !== null && now() >= end) enterClosure(state, rules, deadlinesOf(state).afterDeadline(end, rules.reportInterval), now());
+      return { outcome, motivation: b.motivation, notify: [{ template: 'change-decided', to: 'applicant', data: { changeRequestId: cr.id } }] };
     },
   },
 
@@ -95,16 +121,26 @@ export const executionSteps: Steps<'submit-report' | 'request-change' | 'decide-
     roles: ['decider'],
     stages: ['execution'],
     to: ['closure'],
-    check({ view, actor }) {
-      requireTier(actor, pendingTier('terminate', view) as string, view.grantedAmount ?? 0);
+    check({ view, actor, rules }) {
+      requireDecider(actor, view.grantedAmount ?? 0, rules.delegation);
     },
-    async apply({ state, body: b, actor, at, rules, now, activities }) {
+    async apply({ state, edition, body: b, actor, at, rules, now, activities }) {
       const { view } = state;
       const spent = lastReportedSpend(view.reports);
-      await activities.reserveFrame({ ...reservationFor(view, spent, stockholmDate(now())), enforce: false });
+      const today = stockholmDate(now());
+      // Until the final report states the final cost, what the last report said was spent, in the years it was spent.
+      const reservation = edition >= 2
+        ? spentReservation(view, spent, view.decision?.projectStart ?? today, today)
+        : grantReservation(view, spent, view.decision?.projectStart ?? today, today);
+      await activities.reserveFrame({ ...reservation, enforce: false });
       view.terminated = { by: actor.id, at, motivation: b.motivation };
+      if (edition >= 2) {
+        for (const cr of view.changeRequests) {
+          if (cr.status === 'open') Object.assign(cr, { status: 'closed', decidedAt: at, decidedBy: actor.id, motivation: 'Stängd när projektet avbröts' });
+        }
+      }
       // Avbrutet projekt: a final report is still required.
-      enterClosure(state, rules, deadlineAfter(now(), rules.reportInterval), now());
+      enterClosure(state, rules, deadlinesOf(state).after(now(), rules.reportInterval), now());
       return { outcome: { releasedTo: spent }, motivation: b.motivation };
     },
   },

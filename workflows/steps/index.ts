@@ -1,7 +1,7 @@
 // The table of steps: every action of the case lifecycle, by phase. Who may take a step, when, with which
 // body and rules, and what it changes are read here; the workflow, the API's allowedActions and the stage
 // graph in the docs all come from this one declaration.
-import { holdsTier, pendingTier } from '../delegation';
+import { offeredToDecider } from '../delegation';
 import type { ActionInput } from '../inputs';
 import { refuse } from '../refusals';
 import type { Actor, CaseView, Stage } from '../types';
@@ -28,16 +28,13 @@ export function actorMayAct(action: ActionName, actor: Actor, view: Pick<CaseVie
   });
 }
 
-/** The actions the caller may take on the case as it stands (stage, role, organisation, delegation tier). */
-export function allowedActionsFor(view: CaseView, actor: Actor): ActionName[] {
+/** The actions the caller may take on the case as it stands at `now` (stage, role, organisation, delegation). */
+export function allowedActionsFor(view: CaseView, actor: Actor, now: number): ActionName[] {
   return ACTION_NAMES.filter((action) => {
     const step = STEPS[action];
     if (!step.stages.includes(view.stage) || !actorMayAct(action, actor, view)) return false;
-    if (step.roles.includes('decider')) {
-      const tier = pendingTier(action, view);
-      if (tier === null || !holdsTier(actor, tier)) return false;
-    }
-    return (step.blocked?.(view) ?? null) === null;
+    if (step.roles.includes('decider') && !offeredToDecider(action, actor, view)) return false;
+    return (step.blocked?.(view, now) ?? null) === null;
   });
 }
 
@@ -49,18 +46,19 @@ export interface Validation<A extends ActionName> { parse(body: unknown): { succ
  */
 export function validateStep<A extends ActionName>(action: A, situation: Omit<Situation<A>, 'body'>, body: unknown, schema: Validation<A>): ActionInput<A> {
   const { view, actor } = situation;
+  const now = situation.now();
   const step = stepOf(action);
   if (!actor || typeof actor.id !== 'string' || !Array.isArray(actor.roles)) refuse('invalid', 'the request carries no actor');
   if (!step.stages.includes(view.stage)) {
-    refuse('stage', `${action} is not allowed while the case is in stage ${view.stage}`, { stage: view.stage, allowedActions: allowedActionsFor(view, actor) });
+    refuse('stage', `${action} is not allowed while the case is in stage ${view.stage}`, { stage: view.stage, allowedActions: allowedActionsFor(view, actor, now) });
   }
   if (!actorMayAct(action, actor, view)) {
     refuse('role', `${action} needs the role ${step.roles.join(' or ')}${step.roles.includes('applicant') ? ' of the applying organisation' : ''}`);
   }
   const parsed = schema.parse(body ?? {});
   if (!parsed.success) refuse('invalid', `invalid ${action} body`, { errors: parsed.errors });
-  const blocked = step.blocked?.(view) ?? null;
-  if (blocked !== null) refuse('stage', `${action} is not possible now: ${blocked}`, { stage: view.stage, allowedActions: allowedActionsFor(view, actor) });
+  const blocked = step.blocked?.(view, now) ?? null;
+  if (blocked !== null) refuse('stage', `${action} is not possible now: ${blocked}`, { stage: view.stage, allowedActions: allowedActionsFor(view, actor, now) });
   step.check?.({ ...situation, body: parsed.data });
   return parsed.data;
 }

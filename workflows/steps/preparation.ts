@@ -1,8 +1,9 @@
 // The application (ansökan) and its preparation (beredning): the applicant applies to one portfolio; the
 // preparation group, the central valuation (nyttovärdering) and the double-count check prepare it; the
 // group asks for completion (komplettering) or gives its recommendation.
-import { addDuration, deadlineAfter, endOfStockholmDay, stockholmDate } from '../calendar';
+import { dueDateOf, endOfStockholmDay } from '../calendar';
 import { addTimer, awaitFrom, dropTimers, moveTo } from '../caseState';
+import { deadlinesOf } from '../editions';
 import { tierForAmount } from '../delegation';
 import { breakRule } from '../refusals';
 import type { NotificationIntent } from '../types';
@@ -23,9 +24,11 @@ export const preparationSteps: Steps<'submit-application' | 'assign' | 'record-v
         if (missing.length) breakRule('benefit-calculation-required', `the nyttokalkyl (benefit calculation) needs ${missing.join(', ')}; only the experimental portfolio waives exact figures`);
       }
     },
-    async apply({ state, body: b, at, rules, now, activities }) {
+    async apply({ state, edition, body: b, at, rules, now, activities }) {
       const { view } = state;
-      const conflicts = await activities.findSavingsConflicts(view.id, (b.savingsClaims ?? []).map((c) => c.key));
+      const conflicts = edition >= 2
+        ? await activities.bookSavingsClaims(view.id, b.savingsClaims ?? [])
+        : await activities.findSavingsConflicts(view.id, (b.savingsClaims ?? []).map((c) => c.key));
       const answering = view.stage === 'completion';
       const round = (view.application?.round ?? 0) + 1;
       view.application = { ...b, submittedAt: at, round };
@@ -96,10 +99,11 @@ export const preparationSteps: Steps<'submit-application' | 'assign' | 'record-v
       if (b.dueDate !== undefined && endOfStockholmDay(b.dueDate) <= now()) breakRule('completion-due-in-past', `dueDate ${b.dueDate} has passed`);
     },
     apply({ state, body: b, actor, at, rules, now }) {
-      const dueAt = b.dueDate !== undefined ? endOfStockholmDay(b.dueDate) : deadlineAfter(now(), rules.completionDeadline);
-      state.view.completionRequests.push({ missing: b.missing, dueDate: stockholmDate(dueAt - 1), dueAt: iso(dueAt), requestedAt: at, by: actor.id });
+      const deadlines = deadlinesOf(state);
+      const dueAt = b.dueDate !== undefined ? endOfStockholmDay(b.dueDate) : deadlines.after(now(), rules.completionDeadline);
+      state.view.completionRequests.push({ missing: b.missing, dueDate: dueDateOf(dueAt), dueAt: iso(dueAt), requestedAt: at, by: actor.id });
       moveTo(state, 'completion', now());
-      addTimer(state, 'completion-reminder', addDuration(dueAt, rules.reminderBefore, -1));
+      addTimer(state, 'completion-reminder', deadlines.beforeDeadline(dueAt, rules.reminderBefore));
       addTimer(state, 'lapsed', dueAt);
       awaitFrom(state, { what: 'completion', from: 'applicant', by: iso(dueAt) });
       return {};

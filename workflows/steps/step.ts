@@ -10,6 +10,8 @@ import type { ActionName, Role } from '../vocabulary';
 /** What the rule checks see: the case, its rule set and who acts, at the workflow's present time. */
 export interface Situation<A extends ActionName> {
   view: CaseView;
+  /** The rules edition the case runs on (editions.ts). */
+  edition: number;
   input: CaseInput;
   rules: RuleSet;
   actor: Actor;
@@ -18,7 +20,7 @@ export interface Situation<A extends ActionName> {
 }
 
 /** What a transition may use besides the case itself: the lookups and reservations it asks of the outside world. */
-export type StepActivities = Pick<CaseActivities, 'findSavingsConflicts' | 'reserveFrame'>;
+export type StepActivities = Pick<CaseActivities, 'findSavingsConflicts' | 'bookSavingsClaims' | 'reserveFrame'>;
 
 export interface Change<A extends ActionName> extends Situation<A> {
   state: CaseState;
@@ -40,7 +42,7 @@ export interface Step<A extends ActionName> {
   /** The stages the step can move the case to; none when it keeps the case where it is. */
   to: readonly Stage[];
   /** Why the step is not possible now, beyond stage and role; null when it is. */
-  blocked?(view: CaseView): string | null;
+  blocked?(view: CaseView, now: number): string | null;
   /** The rules the body must keep in this case; refuses at the first one broken. */
   check?(s: Situation<A>): void;
   /** The change the step makes to the case. */
