@@ -14,12 +14,13 @@ import { loadConfig } from '../../config';
 import { seedReferenceData } from '../../db/seed';
 import { auditEvents, councilMeetings, outbox, portfolioFrames } from '../../db/schema';
 import { createMailer } from '../../platform/mailer';
+import { stockholmDate, stockholmYear } from '../../workflows/calendar';
 import { DEFAULT_RULES } from '../../workflows/defaults';
 import type { ActionName } from '../../workflows/vocabulary';
 import { actionUpdates, caseViewQuery, CASE_WORKFLOW } from '../../workflows/messages';
 import type { Actor, CaseInput, CaseView, IdeaInput, RuleSet } from '../../workflows/types';
 import { freshDatabase, type TestDatabase } from '../support/db';
-import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
+import { startSmtpServer, type ReceivedEmail, type TestSmtpServer } from '../support/smtp';
 import { bundle, timeSkippingEnv } from '../support/temporal';
 
 export const people = {
@@ -43,11 +44,14 @@ export const idea: IdeaInput = {
 
 let claimCounter = 0;
 
+/** The year after the one this test run starts in, whatever day that is: plans lie there, ahead of every decision. */
+export const NEXT_YEAR = stockholmYear(Date.now()) + 1;
+
 /** A complete application; each call books its own savings claim key, so cases do not double-count by accident. */
 export function application(over: Record<string, unknown> = {}) {
   claimCounter += 1;
   return {
-    portfolio: 'p1', kind: 'implementation', totalCost: 2_000_000, plannedStart: '2027-01-01', plannedEnd: '2029-12-31',
+    portfolio: 'p1', kind: 'implementation', totalCost: 2_000_000, plannedStart: `${NEXT_YEAR}-01-01`, plannedEnd: `${NEXT_YEAR + 2}-12-31`,
     projectLeader: 'Lena Projektledare',
     benefits: { citizenBenefit: 3_000_000, businessBenefit: 1_500_000, developmentCost: 2_000_000, operationCost: 300_000, expectedUsers: 20_000 },
     savingsClaims: [{ key: `utbildning:skolval-papper-${claimCounter}`, description: 'Pappershantering vid skolval', amountPerYear: 400_000 }],
@@ -58,7 +62,7 @@ export function application(over: Record<string, unknown> = {}) {
 }
 
 export const report = (reportId: string, over: Record<string, unknown> = {}) => ({
-  reportId, time: 'green', cost: 'green', scope: 'green', spentToDate: 500_000, forecastTotalCost: 2_000_000, forecastEndDate: '2029-12-31', ...over,
+  reportId, time: 'green', cost: 'green', scope: 'green', spentToDate: 500_000, forecastTotalCost: 2_000_000, forecastEndDate: `${NEXT_YEAR + 2}-12-31`, ...over,
 });
 
 export interface Harness {
@@ -66,6 +70,8 @@ export interface Harness {
   database: TestDatabase;
   smtp: TestSmtpServer;
   start(opts?: { caseId?: string; rules?: Partial<RuleSet>; idea?: Partial<IdeaInput>; actor?: Actor }): Promise<CaseDriver>;
+  /** The Stockholm date on the test server's clock, which moves on as tests sleep. */
+  today(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -80,7 +86,7 @@ export async function createHarness(name: string): Promise<Harness> {
   const [env, database, smtp] = await Promise.all([timeSkippingEnv(), freshDatabase(), startSmtpServer()]);
   await seedReferenceData(database.db);
   // Frames for every year the test projects span.
-  for (let year = 2026; year <= 2032; year++) {
+  for (let year = NEXT_YEAR - 1; year <= NEXT_YEAR + 8; year++) {
     await database.db.insert(portfolioFrames).values(['p1', 'p2', 'p3', 'p4', 'p5'].map((p) => ({ portfolioId: p, year, amount: 40_000_000 })))
       .onConflictDoUpdate({ target: [portfolioFrames.portfolioId, portfolioFrames.year], set: { amount: 40_000_000 } });
   }
@@ -97,6 +103,7 @@ export async function createHarness(name: string): Promise<Harness> {
   const started: WorkflowHandle[] = [];
   return {
     env, database, smtp,
+    today: async () => stockholmDate(await env.currentTimeMs()),
     async start(opts = {}) {
       counter += 1;
       const caseId = opts.caseId ?? `PK-2026-${String(counter).padStart(4, '0')}`;
@@ -198,7 +205,15 @@ export class CaseDriver {
   }
 }
 
+/** Emails to an address whose subject holds every given part, once at least one has arrived (they leave after the step). */
+export async function mailTo(h: Harness, address: string, ...subject: string[]): Promise<ReceivedEmail[]> {
+  const matching = () => h.smtp.to(address).filter((m) => subject.every((part) => m.subject.includes(part)));
+  for (let i = 0; i < 100 && matching().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  return matching();
+}
+
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 /** More than the ~80 steps of a three-year project; a loop that never ends is a failure, not a hang. */
 const MAX_ROUNDS = 500;
 
@@ -210,8 +225,8 @@ export async function fileReportsWhile(h: Harness, c: CaseDriver, stages: CaseVi
     const open = v.reports.find((r) => ['due', 'overdue', 'escalated'].includes(r.status));
     if (open?.type === 'effect') {
       await c.act('submit-effect-report', people.applicant, {
-        reportId: open.id, realised: { citizenBenefit: 2_800_000, businessBenefit: 1_400_000, operationCost: 320_000 },
-        savings: [{ key: 'utbildning:skolval-papper', realisedAmountPerYear: 380_000 }],
+        reportId: open.id, realised: { citizenBenefit: 2_800_000, businessBenefit: 1_400_000, developmentCost: 4_900_000, operationCost: 320_000 },
+        savings: (v.application?.savingsClaims ?? []).map((claim) => ({ key: claim.key, realisedAmountPerYear: 380_000 })),
       });
     } else if (open?.type === 'final') {
       await c.act('submit-final-report', people.applicant, {
@@ -222,8 +237,9 @@ export async function fileReportsWhile(h: Harness, c: CaseDriver, stages: CaseVi
     } else if (open) {
       await c.act('submit-report', people.applicant, report(open.id, { forecastTotalCost: 5_000_000 }));
     } else {
-      // Sleep until the next report opens (its reminder), or the next calendar event.
-      const next = v.reports.filter((r) => r.status === 'scheduled').map((r) => Date.parse(r.dueAt) - 5 * DAY);
+      // Sleep until the next report is asked for (its reminder, five days before it is due, give or take a
+      // clock change), or the next calendar event.
+      const next = v.reports.filter((r) => r.status === 'scheduled').map((r) => Date.parse(r.dueAt) - 5 * DAY + 2 * HOUR);
       const now = await h.env.currentTimeMs();
       await h.env.sleep(Math.max(60_000, Math.min(...next, now + 30 * DAY) - now + 60_000));
       await c.until((x) => x.seq >= v.seq);

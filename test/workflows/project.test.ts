@@ -1,8 +1,9 @@
 // A three-year project from idea sketch to completed: every six-week, tertial and year-end report,
 // the final report, closure and two effect follow-ups (6 and 12 months), on the time-skipping server.
+import { Temporal } from '@js-temporal/polyfill';
 import { verifyAuditChain } from '../../db/audit';
 import { stockholmDate } from '../../workflows/calendar';
-import { application, createHarness, fileReportsWhile, people, type Harness } from './harness';
+import { application, createHarness, fileReportsWhile, NEXT_YEAR, people, type Harness } from './harness';
 
 let h: Harness;
 beforeAll(async () => { h = await createHarness('project'); });
@@ -10,23 +11,29 @@ afterAll(() => h?.close());
 
 test('three years of execution with all reports, closure and two effect follow-ups', async () => {
   const c = await h.start({ rules: { followUpOffsets: ['P6M', 'P12M'] } });
-  await c.toDecision(application({ totalCost: 5_000_000, plannedStart: '2027-01-01', plannedEnd: '2029-12-31', costPerYear: { 2027: 2_000_000, 2028: 2_000_000, 2029: 1_000_000 } }));
-  let v = await c.act('decide', people.director, { outcome: 'approve', grantedAmount: 5_000_000, projectStart: '2027-01-01', conditions: 'Rapportera enligt plan', motivation: 'Hög nytta' });
+  const [y1, y2, y3] = [NEXT_YEAR, NEXT_YEAR + 1, NEXT_YEAR + 2];
+  const start = `${y1}-01-01`;
+  const end = `${y3}-12-31`;
+  await c.toDecision(application({ totalCost: 5_000_000, plannedStart: start, plannedEnd: end, costPerYear: { [y1]: 2_000_000, [y2]: 2_000_000, [y3]: 1_000_000 } }));
+  let v = await c.act('decide', people.director, { outcome: 'approve', grantedAmount: 5_000_000, projectStart: start, conditions: 'Rapportera enligt plan', motivation: 'Hög nytta' });
   expect(v).toMatchObject({ stage: 'execution', grantedAmount: 5_000_000, grantTier: 'stadsdirektor', applicantStatus: { code: 'granted' } });
 
   v = await fileReportsWhile(h, c, ['execution', 'closure', 'followUp']);
   expect(v.stage).toBe('completed');
   const byType = (t: string) => v.reports.filter((r) => r.type === t);
-  expect(byType('sixWeek')).toHaveLength(26);
-  expect(byType('tertial1').map((r) => r.id)).toEqual(['T1-2027', 'T1-2028', 'T1-2029']);
-  expect(byType('tertial2').map((r) => r.id)).toEqual(['T2-2027', 'T2-2028', 'T2-2029']);
+  // Every six weeks from the start, each period whole within the plan (the final report covers the rest).
+  const sixWeekPeriods = Array.from({ length: 40 }, (_, k) => Temporal.PlainDate.from(start).add({ weeks: 6 * (k + 1) }))
+    .filter((periodEnd) => Temporal.PlainDate.compare(periodEnd, Temporal.PlainDate.from(end).add({ days: 1 })) <= 0).length;
+  expect(byType('sixWeek')).toHaveLength(sixWeekPeriods);
+  expect(byType('sixWeek').map((r) => r.periodStart)).toEqual(Array.from({ length: sixWeekPeriods }, (_, k) => Temporal.PlainDate.from(start).add({ weeks: 6 * k }).toString()));
+  expect(byType('tertial1').map((r) => r.id)).toEqual([`T1-${y1}`, `T1-${y2}`, `T1-${y3}`]);
+  expect(byType('tertial2').map((r) => r.id)).toEqual([`T2-${y1}`, `T2-${y2}`, `T2-${y3}`]);
   // The last year's bokslut falls after the planned end: the final report covers it.
-  expect(byType('yearEnd').map((r) => r.id)).toEqual(['Y-2027', 'Y-2028']);
+  expect(byType('yearEnd').map((r) => r.id)).toEqual([`Y-${y1}`, `Y-${y2}`]);
   expect(byType('final')).toHaveLength(1);
-  // Effect reports fall due 6 and 12 months after the closure was approved.
-  const closed = stockholmDate(Date.parse(v.closure!.at));
-  const monthsAfter = (n: number) => { const d = new Date(`${closed}T12:00:00Z`); d.setUTCMonth(d.getUTCMonth() + n); return d.toISOString().slice(0, 10); };
-  expect(byType('effect').map((r) => r.dueDate)).toEqual([monthsAfter(6), monthsAfter(12)]);
+  // Effect reports fall due 6 and 12 months after the day the closure was approved.
+  const closed = Temporal.PlainDate.from(stockholmDate(Date.parse(v.closure!.at)));
+  expect(byType('effect').map((r) => r.dueDate)).toEqual([closed.add({ months: 6 }).toString(), closed.add({ months: 12 }).toString()]);
   expect(v.reports.every((r) => r.status === 'received')).toBe(true);
   expect(await c.finished()).toMatchObject({ stage: 'completed' });
   // The years of execution ran in more than one run (continue-as-new), carrying the case along.
