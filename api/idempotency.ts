@@ -7,6 +7,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Request, Response } from 'express';
 import type { Db } from '../db/client';
 import { idempotencyKeys } from '../db/schema';
+import { canonicalJson } from '../platform/canonicalJson';
 import { HttpProblem, problemBody } from './problems';
 
 export interface Answer { status: number; body: unknown }
@@ -20,18 +21,9 @@ const IN_PROGRESS = 0;
 /** A claim this old belongs to a request that died with its process; a retry may take it over. */
 const ABANDONED_AFTER = '5 minutes';
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
 /** What makes a repeat the same request: method, URL and the body in canonical form. */
 function requestHash(req: Request): string {
-  return createHash('sha256').update(`${req.method} ${req.originalUrl}\n${canonical(req.body ?? null)}`).digest('hex');
+  return createHash('sha256').update(`${req.method} ${req.originalUrl}\n${canonicalJson(req.body ?? null)}`).digest('hex');
 }
 
 /**

@@ -4,6 +4,7 @@
 // TRUNCATE; the chain is what still catches a tamper by someone able to switch that trigger off.
 import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { canonicalJson } from '../platform/canonicalJson';
 import type { Actor, StepRecord } from '../workflows/types';
 import type { Db } from './client';
 import { auditEvents } from './schema';
@@ -27,22 +28,6 @@ export interface AuditContent {
   input: unknown;
   outcome: unknown;
   motivation: string | null;
-}
-
-/**
- * JSON with object keys sorted at every depth and undefined members dropped: the same value gives
- * the same text however it was built or however jsonb reordered it.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** sha256 (hex) over the canonical JSON of the row's content together with the previous row's hash. */
