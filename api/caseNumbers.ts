@@ -3,12 +3,10 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { caseNumbers, caseRequests } from '../db/schema';
-
-const stockholmYear = (at: Date): number =>
-  Number(new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', year: 'numeric' }).format(at));
+import { stockholmYear } from '../workflows/rules';
 
 async function allocateCaseNumber(db: Db, at: Date): Promise<string> {
-  const year = stockholmYear(at);
+  const year = stockholmYear(at.getTime());
   const [{ last }] = await db.insert(caseNumbers).values({ year, last: 1 })
     .onConflictDoUpdate({ target: caseNumbers.year, set: { last: sql`${caseNumbers.last} + 1` } })
     .returning({ last: caseNumbers.last });
