@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
 import { appendAuditEvent, auditContent, isRecorded } from '../db/audit';
 import type { Db } from '../db/client';
+import { lockPortfolioFrames } from '../db/locks';
 import {
   cases, changeRequests, councilAgenda, councilMeetings, decisions, frameReservations, outbox, portfolioFrames, portfolios, reports, savingsClaims,
 } from '../db/schema';
@@ -185,7 +186,7 @@ async function reserveFrame(
 
   return db.transaction(async (tx) => {
     // One reserver per portfolio at a time: the check below then sees every committed reservation.
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(7302, hashtext(${portfolio}))`);
+    await lockPortfolioFrames(tx, portfolio);
     const [known] = await tx.select({ id: portfolios.id }).from(portfolios).where(eq(portfolios.id, portfolio));
     if (!known) throw ApplicationFailure.nonRetryable(`frame reservation for ${caseId}: there is no portfolio ${portfolio}`, 'InvalidInput');
     if (enforce && wanted.length > 0) {

@@ -7,13 +7,11 @@ import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import { canonicalJson } from '../platform/canonicalJson';
 import type { Actor, StepRecord } from '../workflows/types';
 import type { Db } from './client';
+import { lockAuditChain } from './locks';
 import { auditEvents } from './schema';
 
 /** prevHash of the first row. */
 export const GENESIS_HASH = '0'.repeat(64);
-
-/** Advisory-lock class that serialises appenders, so concurrent cases cannot fork the chain. */
-const AUDIT_LOCK = sql`SELECT pg_advisory_xact_lock(7301, 0)`;
 
 /** What a row's hash covers: everything recorded about the step, in JSON-safe form. */
 export interface AuditContent {
@@ -64,7 +62,7 @@ export function auditContent(step: StepRecord): AuditContent {
  * Must run inside a transaction: the advisory lock is held until it commits.
  */
 export async function appendAuditEvent(tx: Db, content: AuditContent): Promise<{ appended: boolean }> {
-  await tx.execute(AUDIT_LOCK);
+  await lockAuditChain(tx);
   const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
   const prevHash = last?.hash ?? GENESIS_HASH;
   const inserted = await tx.insert(auditEvents).values({

@@ -3,6 +3,7 @@ import { and, asc, desc, eq, gt, gte, inArray, lte, or, sql } from 'drizzle-orm'
 import { z } from 'zod';
 import { councilAgenda, councilMeetings, frameReservations, organisations, portfolioFrames, portfolios, ruleSets } from '../../db/schema';
 import type { Db } from '../../db/client';
+import { lockPortfolioFrames } from '../../db/locks';
 import { frameUse } from '../../db/readModel';
 import { isoDate } from '../../workflows/inputs';
 import { ruleSetBody } from '../bodies';
@@ -82,7 +83,7 @@ export function referenceOperations({ db }: AppDeps): Operation[] {
           const [portfolio] = await tx.select().from(portfolios).where(eq(portfolios.id, params.id));
           if (!portfolio) throw new HttpProblem('not-found', `No portfolio ${params.id}`);
           // The lock the reserveFrame activity takes (activities/persistence.ts): no reservation lands between check and change.
-          await tx.execute(sql`SELECT pg_advisory_xact_lock(7302, hashtext(${params.id}))`);
+          await lockPortfolioFrames(tx, params.id);
           const [{ reserved }] = await tx.select({ reserved: sql<string>`coalesce(sum(${frameReservations.amount}), 0)` }).from(frameReservations)
             .where(and(eq(frameReservations.portfolioId, params.id), eq(frameReservations.year, params.year)));
           if (Number(reserved) > body.amount) {
