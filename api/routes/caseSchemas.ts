@@ -6,10 +6,10 @@ import { actionInput } from '../../workflows/inputs';
 import { createCase } from '../bodies';
 import type { CaseView } from '../../workflows/types';
 import { STAGES } from '../../workflows/types';
+import { sekAmount } from '../schemas/amounts';
 
 const instant = z.string().describe('ISO 8601 instant, UTC');
 const day = z.string().describe('YYYY-MM-DD');
-const sek = z.number().int().describe('Whole SEK');
 
 export const caseIdParam = z.string().regex(/^PK-\d{4}-\d{4,}$/, 'a case number, e.g. PK-2026-0001').describe('Case number, e.g. PK-2026-0001');
 
@@ -35,7 +35,7 @@ const changeRequestSchema = z.object({
   requestedBy: z.string(),
   requestedAt: instant,
   reason: z.string(),
-  newTotalCost: sek.optional(),
+  newTotalCost: sekAmount.optional(),
   newEndDate: day.optional(),
   scopeChange: z.string().optional(),
   tier: z.string().describe('The delegation tier that decides it'),
@@ -70,7 +70,7 @@ export const caseViewSchema = z.object({
   idea: ideaSchema,
   application: actionInput('submit-application').safeExtend({ submittedAt: instant, round: z.number().int() }).nullable(),
   assignment: z.object({ coach: z.string().optional(), preparationGroup: z.string().optional() }).nullable(),
-  valuation: z.object({ citizenBenefit: sek, businessBenefit: sek, developmentCost: sek, operationCost: sek, comment: z.string().optional(), ...by }).nullable(),
+  valuation: z.object({ citizenBenefit: sekAmount, businessBenefit: sekAmount, developmentCost: sekAmount, operationCost: sekAmount, comment: z.string().optional(), ...by }).nullable(),
   doubleCount: z.array(z.object({ key: z.string(), conflictingCases: z.array(z.string()), resolution: z.enum(['keep', 'removed']).optional(), comment: z.string().optional() })),
   completionRequests: z.array(z.object({ missing: z.array(z.string()), dueDate: day, dueAt: instant, requestedAt: instant, by: z.string(), answeredAt: instant.optional() })),
   preparation: z.object({ recommendation: z.enum(['support', 'notSupport']), motivation: z.string(), ...by }).nullable(),
@@ -80,10 +80,10 @@ export const caseViewSchema = z.object({
   }).nullable(),
   budgetCheck: z.object({ outcome: z.enum(['ok', 'remarks']), remarks: z.string().optional(), ...by }).nullable(),
   decision: z.object({
-    outcome: z.enum(['approve', 'reject', 'return']), grantedAmount: sek.optional(), conditions: z.string().optional(),
+    outcome: z.enum(['approve', 'reject', 'return']), grantedAmount: sekAmount.optional(), conditions: z.string().optional(),
     projectStart: day.optional(), motivation: z.string(), tier: z.string(), ...by,
   }).nullable(),
-  grantedAmount: sek.nullable(),
+  grantedAmount: sekAmount.nullable(),
   decisionTier: z.string().nullable().describe('The delegation tier that decides the pending grant'),
   grantTier: z.string().nullable().describe("The grant's own tier (decides termination)"),
   terminated: z.object({ motivation: z.string(), ...by }).nullable(),
@@ -110,7 +110,7 @@ export const caseSummarySchema = z.object({
   kind: z.enum(['feasibility', 'implementation']).nullable(),
   stage: z.enum(STAGES),
   applicantStatus: applicantStatusSchema,
-  grantedAmount: sek.nullable(),
+  grantedAmount: sekAmount.nullable(),
   overdueReports: z.number().int().describe('Reports overdue or escalated'),
   ruleSetVersion: z.number().int(),
   createdAt: instant,

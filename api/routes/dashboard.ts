@@ -8,11 +8,11 @@ import { cases, outbox, reports } from '../../db/schema';
 import { STAGES, type ApplicationInput, type Report } from '../../workflows/types';
 import type { AppDeps } from '../app';
 import { defineOperation, type Operation } from '../operation';
+import { sekAmount } from '../schemas/amounts';
 
 const count = z.number().int();
-const sek = z.number().int().describe('Whole SEK');
 const leadTime = z.object({ medianDays: z.number().nullable(), cases: count });
-const benefitParts = z.object({ citizenBenefit: sek, businessBenefit: sek, operationCost: sek, savingsPerYear: sek });
+const benefitParts = z.object({ citizenBenefit: sekAmount, businessBenefit: sekAmount, operationCost: sekAmount, savingsPerYear: sekAmount });
 
 const dashboardSchema = z.object({
   stages: z.record(z.enum(STAGES), count).describe('Cases per stage'),
@@ -26,7 +26,7 @@ const dashboardSchema = z.object({
   }),
   leadTimes: z.object({ ideaToDecision: leadTime, applicationToDecision: leadTime, decisionToStart: leadTime })
     .describe('Median days over cases decided (approved or rejected) in the range'),
-  frames: z.array(z.object({ portfolioId: z.string(), year: z.number().int(), frame: sek, reserved: sek, remaining: sek })),
+  frames: z.array(z.object({ portfolioId: z.string(), year: z.number().int(), frame: sekAmount, reserved: sekAmount, remaining: sekAmount })),
   benefits: z.object({
     cases: count.describe('Cases with at least one effect report received'),
     planned: benefitParts.describe("Their applications' benefit calculation (nyttokalkyl) and savings claims"),

@@ -5,17 +5,17 @@ import { councilAgenda, councilMeetings, frameReservations, organisations, portf
 import type { Db } from '../../db/client';
 import { lockPortfolioFrames } from '../../db/locks';
 import { frameUse } from '../../db/readModel';
-import { isoDate } from '../../workflows/inputs';
+import { isoDate, sek } from '../../workflows/inputs';
 import { ruleSetBody } from '../bodies';
 import type { AppDeps } from '../app';
 import { defineOperation, type Operation } from '../operation';
 import { decodeCursor, page } from '../paging';
 import { HttpProblem } from '../problems';
 import { listOf, paging } from './caseSchemas';
+import { sekAmount } from '../schemas/amounts';
 
-const sek = z.number().int().describe('Whole SEK');
 
-const frameSchema = z.object({ year: z.number().int(), frame: sek, reserved: sek, remaining: sek });
+const frameSchema = z.object({ year: z.number().int(), frame: sekAmount, reserved: sekAmount, remaining: sekAmount });
 const portfolioSchema = z.object({
   id: z.string(),
   number: z.number().int(),
@@ -75,7 +75,7 @@ export function referenceOperations({ db }: AppDeps): Operation[] {
       summary: "Set a portfolio's frame (ekonomisk ram) for a year",
       description: 'Refused (422) when the new frame is below what granted cases have already reserved that year.',
       params: z.strictObject({ id: z.string().min(1).max(50), year: z.coerce.number().int().min(2000).max(2100) }),
-      body: z.strictObject({ amount: z.number().int().min(0).max(100_000_000_000).describe('Whole SEK') }).meta({ id: 'FrameInput' }),
+      body: z.strictObject({ amount: sek }).meta({ id: 'FrameInput' }),
       success: { status: 200, description: 'The portfolio after the change', schema: portfolioSchema },
       problems: ['not-found', 'rule-violation'],
       handler: async ({ params, body }) => {
