@@ -4,7 +4,8 @@ import { inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { countsByStage, frameUse, leadTimes, overdueReports } from '../../db/readModel';
-import { cases, outbox, reports } from '../../db/schema';
+import { outboxHealth } from '../../db/outbox';
+import { cases, reports } from '../../db/schema';
 import { STAGES, type ApplicationInput, type Report } from '../../workflows/types';
 import type { AppDeps } from '../app';
 import { defineOperation, type Operation } from '../operation';
@@ -32,7 +33,16 @@ const dashboardSchema = z.object({
     planned: benefitParts.describe("Their applications' benefit calculation (nyttokalkyl) and savings claims"),
     realised: benefitParts.describe('What their latest effect reports say was realised'),
   }),
-  emails: z.object({ pending: count, sent: count, failed: count }).describe('Outbox by delivery status'),
+  emails: z.object({
+    pending: count,
+    sending: count.describe('Handed to the mail server, its answer not yet recorded'),
+    sent: count,
+    failed: count,
+    oldestPendingAt: z.string().nullable().describe('ISO 8601 instant the oldest email not yet sent was queued; a long wait means mail is not going out'),
+    latestFailures: z.array(z.object({
+      caseId: z.string(), seq: z.number().int(), template: z.string(), lastError: z.string().nullable(), at: z.string().describe('ISO 8601 instant'),
+    })).describe('Refused emails, newest first, at most 20; no addresses'),
+  }).describe('The outbox: emails by delivery status'),
 }).meta({ id: 'Dashboard' });
 
 type Parts = z.infer<typeof benefitParts>;
@@ -69,12 +79,6 @@ async function lateReports(db: Db) {
   return { overdue: by.overdue ?? 0, escalated: by.escalated ?? 0 };
 }
 
-async function emails(db: Db) {
-  const rows = await db.select({ status: outbox.status, n: sql<number>`count(*)`.mapWith(Number) }).from(outbox).groupBy(outbox.status);
-  const by = Object.fromEntries(rows.map((r) => [r.status, r.n]));
-  return { pending: by.pending ?? 0, sent: by.sent ?? 0, failed: by.failed ?? 0 };
-}
-
 export function dashboardOperations({ db }: AppDeps): Operation[] {
   return [
     defineOperation({
@@ -93,7 +97,7 @@ export function dashboardOperations({ db }: AppDeps): Operation[] {
           leadTimes(db, { from: query.from && `${query.from}T00:00:00Z`, to: query.to && `${query.to}T00:00:00Z` }),
           frameUse(db),
           benefits(db),
-          emails(db),
+          outboxHealth(db),
         ]);
         return {
           stages: Object.fromEntries(STAGES.map((s) => [s, byStage[s] ?? 0])),
@@ -101,7 +105,7 @@ export function dashboardOperations({ db }: AppDeps): Operation[] {
           leadTimes: lead,
           frames,
           benefits: benefit,
-          emails: mail,
+          emails: { ...mail.counts, oldestPendingAt: mail.oldestPendingAt, latestFailures: mail.latestFailures },
         };
       },
     }),
