@@ -6,8 +6,9 @@ import { and, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
 import { appendAuditEvent, auditContent, isRecorded } from '../db/audit';
 import type { Db } from '../db/client';
 import { lockPortfolioFrames } from '../db/locks';
+import { councilMeetingExists } from '../db/referenceData';
 import {
-  cases, changeRequests, councilAgenda, councilMeetings, decisions, frameReservations, outbox, portfolioFrames, portfolios, reports, savingsClaims,
+  cases, changeRequests, councilAgenda, decisions, frameReservations, outbox, portfolioFrames, portfolios, reports, savingsClaims,
 } from '../db/schema';
 import type { CaseView, FrameReservation, SavingsConflict, Stage, StepRecord } from '../workflows/types';
 import type { CaseActivities, EmailPlanner } from './contract';
@@ -167,8 +168,7 @@ async function recordDecision(tx: Db, step: StepRecord): Promise<void> {
 async function addToAgenda(tx: Db, step: StepRecord): Promise<void> {
   const meetingId = step.view.council?.meetingId;
   if (step.action !== 'schedule-council' || !meetingId) return;
-  const [meeting] = await tx.select({ id: councilMeetings.id }).from(councilMeetings).where(eq(councilMeetings.id, meetingId));
-  if (meeting) await tx.insert(councilAgenda).values({ meetingId, caseId: step.caseId }).onConflictDoNothing();
+  if (await councilMeetingExists(tx, meetingId)) await tx.insert(councilAgenda).values({ meetingId, caseId: step.caseId }).onConflictDoNothing();
 }
 
 const YEAR = /^\d{4}$/;

@@ -1,10 +1,9 @@
 // Every human step as POST /cases/{id}/actions/{action}: sent to the case's workflow as a Temporal Update,
 // which validates (stage, role, delegation, rules) and records it; the caller gets the case view back.
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
-import { councilMeetings } from '../../db/schema';
+import { councilMeetingExists } from '../../db/referenceData';
 import { ACTION_NAMES, type ActionName } from '../../workflows/actions';
 import { actionInput } from '../../workflows/inputs';
 import { actionUpdates, REFUSAL } from '../../workflows/messages';
@@ -46,8 +45,7 @@ const pascal = (action: string) => action.replace(/(^|-)([a-z])/g, (_, __, c: st
 async function checkReferences(db: Db, action: ActionName, body: unknown): Promise<void> {
   if (action !== 'schedule-council') return;
   const { meetingId } = body as { meetingId: string };
-  const [meeting] = await db.select({ id: councilMeetings.id }).from(councilMeetings).where(eq(councilMeetings.id, meetingId));
-  if (!meeting) throw new HttpProblem('rule-violation', `No council meeting ${meetingId}`, { rule: 'meeting-unknown' });
+  if (!(await councilMeetingExists(db, meetingId))) throw new HttpProblem('rule-violation', `No council meeting ${meetingId}`, { rule: 'meeting-unknown' });
 }
 
 /** The workflow's refusal (ApplicationFailure of a REFUSAL type) as the matching problem. */

@@ -1,11 +1,10 @@
 // Cases: submitting an idea sketch (starts the case's workflow), the list, and the case view.
 // Reads come from the read model; only the workflow writes a case's state.
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { caseById, listCases } from '../../db/readModel';
-import { organisations, portfolios } from '../../db/schema';
+import { currentRuleSet, organisationExists, portfolioKinds } from '../../db/referenceData';
 import { createCase } from '../bodies';
 import { CASE_WORKFLOW, caseStartedUpdate } from '../../workflows/messages';
 import { allowedActionsFor } from '../../workflows/permissions';
@@ -18,7 +17,6 @@ import { BASE_PATH } from '../openapi';
 import { defineOperation, type Operation } from '../operation';
 import { HttpProblem } from '../problems';
 import { caseIdParam, caseSummarySchema, caseViewSchema, listOf, paging } from './caseSchemas';
-import { currentRuleSet } from './reference';
 
 /** The case as the read model holds it; 404 when unknown, 403 when the caller may not see it. */
 export async function loadCase(db: Db, id: string, actor: Actor): Promise<CaseView> {
@@ -56,11 +54,10 @@ export function caseOperations({ db, temporal, config }: AppDeps): Operation[] {
         if (!hasRole(actor, 'officer') && organisation !== actor.org) {
           throw new HttpProblem('forbidden', 'Applicants submit ideas for their own organisation only');
         }
-        const [org] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisation));
-        if (!org) throw new HttpProblem('rule-violation', `Unknown organisation ${organisation}`);
+        if (!(await organisationExists(db, organisation))) throw new HttpProblem('rule-violation', `Unknown organisation ${organisation}`);
         const rules = await currentRuleSet(db);
         if (!rules) throw new HttpProblem('unavailable', 'No rule set is in force; an administrator must add one');
-        const known = await db.select({ id: portfolios.id, experimental: portfolios.experimental }).from(portfolios);
+        const known = await portfolioKinds(db);
 
         const requestId = retryId(req, actor.id);
         const caseId = await caseNumberFor(db, requestId);

@@ -3,8 +3,9 @@
 import { createPersistenceActivities } from '../../activities/persistence';
 import type { Db } from '../../db/client';
 import {
-  BadCursorError, caseById, caseHistory, countsByStage, leadTimes, listCases, overdueReports, searchAuditEvents, textQuery,
+  caseById, caseHistory, countsByStage, leadTimes, listCases, overdueReports, searchAuditEvents, textQuery,
 } from '../../db/readModel';
+import { BadCursorError } from '../../db/paging';
 import { councilMeetings } from '../../db/schema';
 import type { CaseView, StepRecord } from '../../workflows/types';
 import { freshDatabase, type TestDatabase } from '../support/db';
