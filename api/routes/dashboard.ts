@@ -1,12 +1,10 @@
 // The office's dashboard: where cases are, what is late, how fast decisions come, how the frames are used,
 // whether benefits come home, and whether emails get through.
-import { inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db } from '../../db/client';
-import { countsByStage, frameUse, leadTimes, overdueReports } from '../../db/readModel';
+import { benefits, countsByStage, lateReportCounts, leadTimes, overdueReports } from '../../db/dashboard';
 import { outboxHealth } from '../../db/outbox';
-import { cases, reports } from '../../db/schema';
-import { STAGES, type ApplicationInput, type Report } from '../../workflows/types';
+import { frameUse } from '../../db/readModel';
+import { STAGES } from '../../workflows/types';
 import type { AppDeps } from '../app';
 import { defineOperation, type Operation } from '../operation';
 import { sekAmount } from '../schemas/amounts';
@@ -45,40 +43,6 @@ const dashboardSchema = z.object({
   }).describe('The outbox: emails by delivery status'),
 }).meta({ id: 'Dashboard' });
 
-type Parts = z.infer<typeof benefitParts>;
-const zero = (): Parts => ({ citizenBenefit: 0, businessBenefit: 0, operationCost: 0, savingsPerYear: 0 });
-
-/** Planned against realised, over the cases whose effect follow-up has begun; read from their case views. */
-async function benefits(db: Db) {
-  const received = '$.reports[*] ? (@.type == "effect" && @.status == "received")';
-  const rows = await db.select({
-    application: sql<Pick<ApplicationInput, 'benefits' | 'savingsClaims'> | null>`${cases.view}->'application'`,
-    effects: sql<Report[]>`jsonb_path_query_array(${cases.view}, ${received})`,
-  }).from(cases).where(sql`jsonb_path_exists(${cases.view}, ${received})`);
-  const planned = zero();
-  const realised = zero();
-  for (const { application, effects } of rows) {
-    planned.citizenBenefit += application?.benefits.citizenBenefit ?? 0;
-    planned.businessBenefit += application?.benefits.businessBenefit ?? 0;
-    planned.operationCost += application?.benefits.operationCost ?? 0;
-    planned.savingsPerYear += (application?.savingsClaims ?? []).reduce((sum, c) => sum + (c.amountPerYear ?? 0), 0);
-    const latest = [...effects].sort((a, b) => (a.receivedAt ?? '').localeCompare(b.receivedAt ?? '')).pop()?.content as
-      { realised?: Partial<Parts>; savings?: { realisedAmountPerYear: number }[] } | undefined;
-    realised.citizenBenefit += latest?.realised?.citizenBenefit ?? 0;
-    realised.businessBenefit += latest?.realised?.businessBenefit ?? 0;
-    realised.operationCost += latest?.realised?.operationCost ?? 0;
-    realised.savingsPerYear += (latest?.savings ?? []).reduce((sum, s) => sum + s.realisedAmountPerYear, 0);
-  }
-  return { cases: rows.length, planned, realised };
-}
-
-async function lateReports(db: Db) {
-  const rows = await db.select({ status: reports.status, n: sql<number>`count(*)`.mapWith(Number) }).from(reports)
-    .where(inArray(reports.status, ['overdue', 'escalated'])).groupBy(reports.status);
-  const by = Object.fromEntries(rows.map((r) => [r.status, r.n]));
-  return { overdue: by.overdue ?? 0, escalated: by.escalated ?? 0 };
-}
-
 export function dashboardOperations({ db }: AppDeps): Operation[] {
   return [
     defineOperation({
@@ -92,7 +56,7 @@ export function dashboardOperations({ db }: AppDeps): Operation[] {
       handler: async ({ query }) => {
         const [byStage, late, longestLate, lead, frames, benefit, mail] = await Promise.all([
           countsByStage(db),
-          lateReports(db),
+          lateReportCounts(db),
           overdueReports(db),
           leadTimes(db, { from: query.from && `${query.from}T00:00:00Z`, to: query.to && `${query.to}T00:00:00Z` }),
           frameUse(db),
