@@ -11,7 +11,7 @@ import { allowedActionsFor } from '../../workflows/permissions';
 import { STAGES, type Actor, type CaseInput, type CaseView } from '../../workflows/types';
 import type { AppDeps } from '../app';
 import { hasRole, maySeeCase, seesAllCases } from '../auth';
-import { caseNumberFor } from '../caseNumbers';
+import { caseNumberFor } from '../../db/caseNumbers';
 import { retryId } from '../idempotency';
 import { BASE_PATH } from '../openapi';
 import { defineOperation, type Operation } from '../operation';

@@ -1,9 +1,9 @@
 // Case numbers PK-<year>-<nnnn>: one counter row per year, bumped atomically so concurrent submissions
 // never share a number.
 import { eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import { caseNumbers, caseRequests } from '../db/schema';
 import { stockholmYear } from '../workflows/rules';
+import type { Db } from './client';
+import { caseNumbers, caseRequests } from './schema';
 
 async function allocateCaseNumber(db: Db, at: Date): Promise<string> {
   const year = stockholmYear(at.getTime());
