@@ -11,11 +11,11 @@ import { ACTION_RULES, actorMayAct } from '../../workflows/permissions';
 import type { Actor, CaseView } from '../../workflows/types';
 import type { AppDeps } from '../app';
 import type { Role } from '../auth';
+import { forCaller, loadCase } from '../caseAccess';
 import { retryId } from '../idempotency';
 import { defineOperation, type Operation } from '../operation';
 import { HttpProblem, type FieldError } from '../problems';
-import { caseIdParam, caseViewSchema } from './caseSchemas';
-import { forCaller, loadCase } from './cases';
+import { caseIdParam, caseViewSchema } from '../schemas/cases';
 
 const SUMMARIES: Record<ActionName, string> = {
   'screen-idea': 'Screen the idea sketch: approve (invite an application), reject or redirect',

@@ -2,31 +2,21 @@
 // Reads come from the read model; only the workflow writes a case's state.
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
-import type { Db } from '../../db/client';
+import { caseNumberFor } from '../../db/caseNumbers';
 import { caseById, listCases } from '../../db/readModel';
 import { currentRuleSet, organisationExists, portfolioKinds } from '../../db/referenceData';
-import { createCase } from '../bodies';
 import { CASE_WORKFLOW, caseStartedUpdate } from '../../workflows/messages';
-import { allowedActionsFor } from '../../workflows/permissions';
-import { STAGES, type Actor, type CaseInput, type CaseView } from '../../workflows/types';
+import { STAGES, type CaseInput } from '../../workflows/types';
 import type { AppDeps } from '../app';
-import { hasRole, maySeeCase, seesAllCases } from '../auth';
-import { caseNumberFor } from '../../db/caseNumbers';
+import { hasRole, seesAllCases } from '../auth';
+import { createCase } from '../bodies';
+import { forCaller, loadCase } from '../caseAccess';
 import { retryId } from '../idempotency';
 import { BASE_PATH } from '../openapi';
 import { defineOperation, type Operation } from '../operation';
 import { HttpProblem } from '../problems';
-import { caseIdParam, caseSummarySchema, caseViewSchema, listOf, paging } from './caseSchemas';
-
-/** The case as the read model holds it; 404 when unknown, 403 when the caller may not see it. */
-export async function loadCase(db: Db, id: string, actor: Actor): Promise<CaseView> {
-  const view = await caseById(db, id);
-  if (!view) throw new HttpProblem('not-found', `No case ${id}`);
-  if (!maySeeCase(actor, view.organisation)) throw new HttpProblem('forbidden', "Applicants see only their own organisation's cases");
-  return view;
-}
-
-export const forCaller = (view: CaseView, actor: Actor) => ({ ...view, allowedActions: allowedActionsFor(view, actor) });
+import { caseIdParam, caseSummarySchema, caseViewSchema } from '../schemas/cases';
+import { listOf, paging } from '../schemas/lists';
 
 const listQuery = z.strictObject({
   stage: z.enum(STAGES).optional(),

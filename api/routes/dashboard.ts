@@ -7,7 +7,7 @@ import { frameUse } from '../../db/readModel';
 import { STAGES } from '../../workflows/types';
 import type { AppDeps } from '../app';
 import { defineOperation, type Operation } from '../operation';
-import { sekAmount } from '../schemas/amounts';
+import { frameYearSchema, sekAmount } from '../schemas/amounts';
 
 const count = z.number().int();
 const leadTime = z.object({ medianDays: z.number().nullable(), cases: count });
@@ -25,7 +25,7 @@ const dashboardSchema = z.object({
   }),
   leadTimes: z.object({ ideaToDecision: leadTime, applicationToDecision: leadTime, decisionToStart: leadTime })
     .describe('Median days over cases decided (approved or rejected) in the range'),
-  frames: z.array(z.object({ portfolioId: z.string(), year: z.number().int(), frame: sekAmount, reserved: sekAmount, remaining: sekAmount })),
+  frames: z.array(z.object({ portfolioId: z.string(), ...frameYearSchema.shape })),
   benefits: z.object({
     cases: count.describe('Cases with at least one effect report received'),
     planned: benefitParts.describe("Their applications' benefit calculation (nyttokalkyl) and savings claims"),

@@ -9,16 +9,15 @@ import { ruleSetBody } from '../bodies';
 import type { AppDeps } from '../app';
 import { defineOperation, type Operation } from '../operation';
 import { HttpProblem } from '../problems';
-import { sekAmount } from '../schemas/amounts';
-import { listOf, paging } from './caseSchemas';
+import { frameYearSchema } from '../schemas/amounts';
+import { listOf, paging } from '../schemas/lists';
 
-const frameSchema = z.object({ year: z.number().int(), frame: sekAmount, reserved: sekAmount, remaining: sekAmount });
 const portfolioSchema = z.object({
   id: z.string(),
   number: z.number().int(),
   name: z.object({ sv: z.string(), en: z.string() }),
   experimental: z.boolean().describe('Waives exact benefit figures'),
-  frames: z.array(frameSchema).describe('Per year: the frame, what granted cases have reserved, and what remains'),
+  frames: z.array(frameYearSchema).describe('Per year: the frame, what granted cases have reserved, and what remains'),
 }).meta({ id: 'Portfolio' });
 
 const organisationBody = z.strictObject({

@@ -5,3 +5,6 @@ import { z } from 'zod';
 import { sek } from '../../workflows/inputs';
 
 export const sekAmount = z.number().int().describe(sek.description ?? 'Whole SEK');
+
+/** A portfolio's frame (ekonomisk ram) for one year, what granted cases reserve of it, and what remains. */
+export const frameYearSchema = z.object({ year: z.number().int(), frame: sekAmount, reserved: sekAmount, remaining: sekAmount });

@@ -2,7 +2,7 @@
 // history, the audit export and verification, the dashboard, and who may see what. Cases are written here the
 // way the workflow's recordStep activity writes them.
 import request from 'supertest';
-import { caseSummarySchema, caseViewSchema } from '../../api/routes/caseSchemas';
+import { caseSummarySchema, caseViewSchema } from '../../api/schemas/cases';
 import { asc, desc, eq } from 'drizzle-orm';
 import { canonicalHash, type AuditContent } from '../../db/audit';
 import { auditEvents, outbox } from '../../db/schema';

@@ -1,12 +1,14 @@
-// Response schemas of the case endpoints, mirroring workflows/types.ts (the compile-time checks at the
-// bottom keep the two in step).
+// Response schemas of the case endpoints: the case view, which is the workflow's CaseView (workflows/types.ts)
+// with the caller's allowedActions added, and the list's summary line (CaseSummary, db/readModel.ts). The
+// compile-time check at the bottom fails when CaseView gains a field this schema does not document; it does
+// not compare nested fields or types.
 import { z } from 'zod';
 import { ACTION_NAMES } from '../../workflows/actions';
 import { actionInput } from '../../workflows/inputs';
 import { createCase } from '../bodies';
 import type { CaseView } from '../../workflows/types';
 import { STAGES } from '../../workflows/types';
-import { sekAmount } from '../schemas/amounts';
+import { sekAmount } from './amounts';
 
 const instant = z.string().describe('ISO 8601 instant, UTC');
 const day = z.string().describe('YYYY-MM-DD');
@@ -116,15 +118,6 @@ export const caseSummarySchema = z.object({
   createdAt: instant,
   updatedAt: instant,
 }).meta({ id: 'CaseSummary' });
-
-export const listOf = <T extends z.ZodType>(item: T, id: string) =>
-  z.object({ items: z.array(item), nextCursor: z.string().nullable().describe('Pass as ?cursor= for the next page; null on the last') }).meta({ id });
-
-/** Paging parameters shared by every list. */
-export const paging = {
-  limit: z.coerce.number().int().min(1).max(200).default(50).describe('Page size, at most 200'),
-  cursor: z.string().max(500).optional().describe('Opaque, from the previous page'),
-};
 
 type Documented = z.infer<typeof caseViewSchema>;
 type Assert<T extends true> = T;
