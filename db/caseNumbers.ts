@@ -14,7 +14,7 @@ async function allocateCaseNumber(db: Db, at: Date): Promise<string> {
 }
 
 /**
- * The case number for a submission: a new one, or, for a retry of a keyed submission (requestId from
+ * The case number for a submission: a new one, or, for a retry of a keyed submission (requestId: the API's
  * retryId), the one its first attempt was given, so a lost answer never makes a second case.
  */
 export async function caseNumberFor(db: Db, requestId: string | undefined, at = new Date()): Promise<string> {
