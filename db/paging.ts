@@ -3,6 +3,9 @@
 
 export interface Page<T> { items: T[]; nextCursor: string | null }
 
+/** A page asked for: at most limit items, after the key in cursor (from the start without one). */
+export interface PageRequest { limit: number; cursor?: string }
+
 /** A cursor this service did not give out; the API answers it with a 400 naming query.cursor. */
 export class BadCursorError extends Error {
   constructor() { super('cursor is not one this service gave out'); }

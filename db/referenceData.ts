@@ -5,11 +5,9 @@ import type { RuleSet } from '../workflows/types';
 import { isoDate } from '../workflows/inputs';
 import type { Db } from './client';
 import { lockPortfolioFrames } from './locks';
-import { decodeCursor, isText, toPage, type Page } from './paging';
+import { decodeCursor, isText, toPage, type Page, type PageRequest } from './paging';
 import { frameUse } from './readModel';
 import { councilAgenda, councilMeetings, frameReservations, organisations, portfolioFrames, portfolios, ruleSets } from './schema';
-
-export interface PageRequest { limit: number; cursor?: string }
 
 // ---- portfolios and frames -------------------------------------------------------------------------
 
