@@ -1,6 +1,6 @@
 // The emails of a case. The planner turns a step's notification intents into outbox drafts (address,
-// language, rendered template); deliverEmails and the sweeper send outbox rows; outboxHealth is what the
-// dashboard shows of it.
+// language, rendered template); deliverEmails and the sweeper send outbox rows. What the dashboard shows of
+// the outbox is counted in db/outbox.ts.
 //
 // Exactly once as the recipient sees it: every email is an outbox row first (one per case, step, template
 // and recipient), and only the caller that claims a row sends it. The claim is an UPDATE from 'pending' to
@@ -13,10 +13,11 @@
 // Message-ID, by which receiving systems can recognise it.
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { and, asc, desc, eq, inArray, lt, ne, notInArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, lt, ne, notInArray, sql, type SQL } from 'drizzle-orm';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
+import { outboxCounts } from '../db/outbox';
 import { cases, organisations, outbox, portfolios } from '../db/schema';
 import { MailError, maskAddresses, type Mailer } from '../platform/mailer';
 import type { Audience, CaseView, Language, NotificationIntent, StepRecord } from '../workflows/types';
@@ -257,14 +258,8 @@ async function alertOffice({ db, mail }: DeliveryDeps, failed: OutboxRow): Promi
 }
 
 async function stepCounts(db: Db, step: SQL): Promise<DeliveryCounts> {
-  const counts = await statusCounts(db, step);
+  const counts = await outboxCounts(db, step);
   return { sent: counts.sent, failed: counts.failed, pending: counts.pending + counts.sending };
-}
-
-async function statusCounts(db: Db, scope?: SQL): Promise<Record<'pending' | 'sending' | 'sent' | 'failed', number>> {
-  const rows = await db.select({ status: outbox.status, n: sql<number>`count(*)::int` }).from(outbox).where(scope).groupBy(outbox.status);
-  const n = (status: string) => rows.find((r) => r.status === status)?.n ?? 0;
-  return { pending: n('pending'), sending: n('sending'), sent: n('sent'), failed: n('failed') };
 }
 
 // ---- the sweeper: rows whose activity gave up ----------------------------------------------------
@@ -328,30 +323,3 @@ export function createOutboxSweeper({
 }
 
 const ago = (ms: number) => sql`now() - ${Math.max(0, Math.round(ms))}::integer * interval '1 millisecond'`;
-
-// ---- the dashboard ---------------------------------------------------------------------------------
-
-export interface OutboxHealth {
-  counts: Record<'pending' | 'sending' | 'sent' | 'failed', number>;
-  /** When the oldest unsent row was written: a long wait means mail is not going out. */
-  oldestPendingAt: string | null;
-  /** Newest first; no addresses (the error texts are masked when stored). */
-  latestFailures: { caseId: string; seq: number; template: string; lastError: string | null; at: string }[];
-}
-
-export async function outboxHealth(db: Db, { latest = 20 }: { latest?: number } = {}): Promise<OutboxHealth> {
-  const counts = await statusCounts(db);
-  const [oldest] = await db.select({ createdAt: outbox.createdAt }).from(outbox)
-    .where(inArray(outbox.status, ['pending', 'sending'])).orderBy(asc(outbox.createdAt)).limit(1);
-  const failures = await db.select({
-    caseId: outbox.caseId, seq: outbox.seq, template: outbox.template, lastError: outbox.lastError, sentAt: outbox.sentAt, createdAt: outbox.createdAt,
-  }).from(outbox)
-    .where(eq(outbox.status, 'failed'))
-    .orderBy(desc(sql`coalesce(${outbox.sentAt}, ${outbox.createdAt})`), desc(outbox.id))
-    .limit(latest);
-  return {
-    counts,
-    oldestPendingAt: oldest?.createdAt ?? null,
-    latestFailures: failures.map(({ sentAt, createdAt, ...f }) => ({ ...f, at: sentAt ?? createdAt })),
-  };
-}

@@ -5,16 +5,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
 import { appendAuditEvent, auditContent, isRecorded } from '../db/audit';
 import type { Db } from '../db/client';
+import { lockPortfolioFrames, lockSavingsClaims } from '../db/locks';
+import { councilMeetingExists } from '../db/referenceData';
 import {
-  cases, changeRequests, councilAgenda, councilMeetings, decisions, frameReservations, outbox, portfolioFrames, portfolios, reports, savingsClaims,
+  cases, changeRequests, councilAgenda, decisions, frameReservations, outbox, portfolioFrames, portfolios, reports, savingsClaims,
 } from '../db/schema';
 import type { CaseView, FrameReservation, SavingsConflict, Stage, StepRecord } from '../workflows/types';
 import type { CaseActivities, EmailPlanner } from './contract';
 
 export type PersistenceActivities = Pick<CaseActivities, 'recordStep' | 'findSavingsConflicts' | 'bookSavingsClaims' | 'reserveFrame'>;
 
-/** Advisory-lock class that serialises bookings of the same savings-claim key. */
-const SAVINGS_CLAIM_LOCK = 7303;
 
 /** Stages where a case ended without money: its savings claims no longer block anyone. */
 const ENDED_UNGRANTED: Stage[] = ['rejected', 'withdrawn', 'lapsed', 'redirected'];
@@ -44,9 +44,9 @@ export function createPersistenceActivities({ db, planEmails }: { db: Db; planEm
     async bookSavingsClaims(caseId, claims) {
       const keys = [...new Set(claims.map((c) => c.key))].sort();
       return db.transaction(async (tx) => {
-        // One booker per key at a time, taken in key order so two bookers never wait on each other: the
-        // check below then sees every claim committed before, and a booking committed after sees this one.
-        for (const key of keys) await tx.execute(sql`SELECT pg_advisory_xact_lock(${SAVINGS_CLAIM_LOCK}, hashtext(${key}))`);
+        // One booker per key at a time: the check below sees every claim committed before, and a booking
+        // committed after sees this one.
+        await lockSavingsClaims(tx, keys);
         const conflicts = await savingsConflicts(tx, caseId, keys);
         await tx.delete(savingsClaims).where(and(eq(savingsClaims.caseId, caseId), keys.length > 0 ? notInArray(savingsClaims.key, keys) : undefined));
         for (const c of claims) {
@@ -195,8 +195,7 @@ async function addToAgenda(tx: Db, step: StepRecord): Promise<void> {
   if (movedFrom !== undefined) {
     await tx.delete(councilAgenda).where(and(eq(councilAgenda.meetingId, movedFrom), eq(councilAgenda.caseId, step.caseId)));
   }
-  const [meeting] = await tx.select({ id: councilMeetings.id }).from(councilMeetings).where(eq(councilMeetings.id, meetingId));
-  if (meeting) await tx.insert(councilAgenda).values({ meetingId, caseId: step.caseId }).onConflictDoNothing();
+  if (await councilMeetingExists(tx, meetingId)) await tx.insert(councilAgenda).values({ meetingId, caseId: step.caseId }).onConflictDoNothing();
 }
 
 const YEAR = /^\d{4}$/;
@@ -214,7 +213,7 @@ async function reserveFrame(
 
   return db.transaction(async (tx) => {
     // One reserver per portfolio at a time: the check below then sees every committed reservation.
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(7302, hashtext(${portfolio}))`);
+    await lockPortfolioFrames(tx, portfolio);
     const [known] = await tx.select({ id: portfolios.id }).from(portfolios).where(eq(portfolios.id, portfolio));
     if (!known) throw ApplicationFailure.nonRetryable(`frame reservation for ${caseId}: there is no portfolio ${portfolio}`, 'InvalidInput');
     if (enforce && wanted.length > 0) {

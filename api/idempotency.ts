@@ -3,35 +3,19 @@
 // unexpectedly (5xx) releases the key so the client can retry; an action's retry then reaches the same
 // Temporal update (retryId).
 import { createHash } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
 import type { Request, Response } from 'express';
 import type { Db } from '../db/client';
-import { idempotencyKeys } from '../db/schema';
+import { claimIdempotencyKey, earlierRequest, IN_PROGRESS, releaseIdempotencyKey, storeAnswer, type StoredAnswer } from '../db/idempotencyKeys';
+import { canonicalJson } from '../platform/canonicalJson';
 import { HttpProblem, problemBody } from './problems';
 
-export interface Answer { status: number; body: unknown }
-
 export interface IdempotencyStore {
-  once(req: Request, res: Response, principal: string, key: string, successStatus: number, run: () => Promise<unknown>): Promise<Answer>;
-}
-
-/** Status of a claimed key whose request is still running. */
-const IN_PROGRESS = 0;
-/** A claim this old belongs to a request that died with its process; a retry may take it over. */
-const ABANDONED_AFTER = '5 minutes';
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+  once(req: Request, res: Response, principal: string, key: string, successStatus: number, run: () => Promise<unknown>): Promise<StoredAnswer>;
 }
 
 /** What makes a repeat the same request: method, URL and the body in canonical form. */
 function requestHash(req: Request): string {
-  return createHash('sha256').update(`${req.method} ${req.originalUrl}\n${canonical(req.body ?? null)}`).digest('hex');
+  return createHash('sha256').update(`${req.method} ${req.originalUrl}\n${canonicalJson(req.body ?? null)}`).digest('hex');
 }
 
 /**
@@ -45,32 +29,14 @@ export function retryId(req: Request, principal: string): string | undefined {
 }
 
 export function idempotencyStore(db: Db): IdempotencyStore {
-  const row = (principal: string, key: string) => and(eq(idempotencyKeys.principal, principal), eq(idempotencyKeys.key, key));
-
-  async function claim(principal: string, key: string, requestHash: string): Promise<boolean> {
-    const inserted = await db.insert(idempotencyKeys)
-      .values({ principal, key, requestHash, status: IN_PROGRESS, body: {} })
-      .onConflictDoNothing()
-      .returning({ key: idempotencyKeys.key });
-    if (inserted.length > 0) return true;
-    const takenOver = await db.update(idempotencyKeys)
-      .set({ requestHash, createdAt: sql`now()` })
-      .where(and(row(principal, key), eq(idempotencyKeys.status, IN_PROGRESS), sql`${idempotencyKeys.createdAt} < now() - interval '${sql.raw(ABANDONED_AFTER)}'`))
-      .returning({ key: idempotencyKeys.key });
-    return takenOver.length > 0;
-  }
-
-  const store = (principal: string, key: string, answer: Answer) =>
-    db.update(idempotencyKeys).set({ status: answer.status, body: answer.body ?? null }).where(row(principal, key));
-
   return {
     async once(req, res, principal, key, successStatus, run) {
       if (!/^[\x21-\x7e]{1,200}$/.test(key)) {
         throw new HttpProblem('validation-failed', 'Idempotency-Key must be 1-200 visible ASCII characters', { errors: [{ path: 'header.Idempotency-Key', message: 'invalid' }] });
       }
       const hash = requestHash(req);
-      if (!(await claim(principal, key, hash))) {
-        const [earlier] = await db.select().from(idempotencyKeys).where(row(principal, key));
+      if (!(await claimIdempotencyKey(db, principal, key, hash))) {
+        const earlier = await earlierRequest(db, principal, key);
         if (!earlier) throw new HttpProblem('in-progress', 'The request with this Idempotency-Key just finished; retry');
         if (earlier.requestHash !== hash) {
           throw new HttpProblem('idempotency-key-reused', 'This Idempotency-Key was used for a different request; use a new key');
@@ -81,13 +47,13 @@ export function idempotencyStore(db: Db): IdempotencyStore {
       }
       try {
         const answer = { status: successStatus, body: await run() };
-        await store(principal, key, answer);
+        await storeAnswer(db, principal, key, answer);
         return answer;
       } catch (err) {
         if (err instanceof HttpProblem && err.status < 500) {
-          await store(principal, key, { status: err.status, body: problemBody(req, err) });
+          await storeAnswer(db, principal, key, { status: err.status, body: problemBody(req, err) });
         } else {
-          await db.delete(idempotencyKeys).where(row(principal, key));
+          await releaseIdempotencyKey(db, principal, key);
         }
         throw err;
       }

@@ -2,7 +2,7 @@
 // caller's language (Swedish by default, English on request) and a stable type URI per kind of problem.
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { BadCursorError } from '../db/readModel';
+import { BadCursorError } from '../db/paging';
 import { REFUSALS, RULES, type RefusalKind, type RuleId } from '../workflows/vocabulary';
 
 export const PROBLEM_BASE = 'https://projektkontoret.stockholm.se/problems/';

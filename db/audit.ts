@@ -4,15 +4,14 @@
 // TRUNCATE; the chain is what still catches a tamper by someone able to switch that trigger off.
 import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { canonicalJson } from '../platform/canonicalJson';
 import type { Actor, StepRecord } from '../workflows/types';
 import type { Db } from './client';
+import { lockAuditChain } from './locks';
 import { auditEvents } from './schema';
 
 /** prevHash of the first row. */
 export const GENESIS_HASH = '0'.repeat(64);
-
-/** Advisory-lock class that serialises appenders, so concurrent cases cannot fork the chain. */
-const AUDIT_LOCK = sql`SELECT pg_advisory_xact_lock(7301, 0)`;
 
 /** What a row's hash covers: everything recorded about the step, in JSON-safe form. */
 export interface AuditContent {
@@ -27,22 +26,6 @@ export interface AuditContent {
   input: unknown;
   outcome: unknown;
   motivation: string | null;
-}
-
-/**
- * JSON with object keys sorted at every depth and undefined members dropped: the same value gives
- * the same text however it was built or however jsonb reordered it.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** sha256 (hex) over the canonical JSON of the row's content together with the previous row's hash. */
@@ -79,7 +62,7 @@ export function auditContent(step: StepRecord): AuditContent {
  * Must run inside a transaction: the advisory lock is held until it commits.
  */
 export async function appendAuditEvent(tx: Db, content: AuditContent): Promise<{ appended: boolean }> {
-  await tx.execute(AUDIT_LOCK);
+  await lockAuditChain(tx);
   const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
   const prevHash = last?.hash ?? GENESIS_HASH;
   const inserted = await tx.insert(auditEvents).values({

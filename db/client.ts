@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
@@ -53,4 +54,9 @@ export function openDatabase(target: { url: string } | { dir?: string }, opts: {
 /** The configured database: PostgreSQL when DATABASE_URL is set, else PGlite under data/. */
 export function openConfiguredDatabase(config: { databaseUrl?: string; pgliteDir: string }): Database {
   return openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dir: config.pgliteDir });
+}
+
+/** Resolves when the database answers a query: what readiness checks. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.execute(sql`select 1`);
 }

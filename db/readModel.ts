@@ -1,33 +1,18 @@
-// Queries over the read model for the API and the dashboard. Each is shaped to be answered from an
-// index (see db/schema.ts): lists page by a keyset on (created_at, id), never by OFFSET.
-import { and, asc, desc, eq, gte, inArray, lt, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+// Queries over the read model for the API: the case list and view, a case's history, the audit search and
+// frame use (the dashboard's other figures are in db/dashboard.ts). Each is shaped to be answered from an
+// index (see db/schema.ts): lists page by a keyset (db/paging.ts), never by OFFSET.
+import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { ApplicantStatus, CaseView, Stage } from '../workflows/types';
 import { auditColumns, type AuditRow } from './audit';
 import type { Db } from './client';
+import { decodeCursor, isText, toPage, type Page } from './paging';
 import { auditEvents, cases, frameReservations, portfolioFrames, reports } from './schema';
 
-const OVERDUE = ['overdue', 'escalated'];
-
-export interface Page<T> { items: T[]; nextCursor: string | null }
-
-export class BadCursorError extends Error {
-  constructor() { super('cursor is not one this service gave out'); }
-}
-
-function encodeCursor(parts: (string | number)[]): string {
-  return Buffer.from(JSON.stringify(parts)).toString('base64url');
-}
+/** Statuses of a report past due and not received: overdue, or escalated to the officers. */
+export const OVERDUE = ['overdue', 'escalated'];
 
 /** An instant as the case view holds it (Date#toISOString, years 0001-9999): one PostgreSQL reads as a timestamptz. */
 const isViewInstant = (v: unknown): boolean => typeof v === 'string' && /^(?!0000)\d{4}-/.test(v) && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v;
-
-function decodeCursor<T extends unknown[]>(cursor: string, valid: (v: unknown[]) => boolean): T {
-  try {
-    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parts) && valid(parts)) return parts as T;
-  } catch { /* falls through to the error below */ }
-  throw new BadCursorError();
-}
 
 /**
  * A prefix query for the cases_text index: every word the user typed must start a word of the case
@@ -88,14 +73,12 @@ export async function listCases(db: Db, filter: CaseFilter, page: { limit?: numb
     where.push(inArray(cases.id, db.select({ caseId: reports.caseId }).from(reports).where(inArray(reports.status, OVERDUE))));
   }
   if (page.cursor !== undefined) {
-    const [createdAt, id] = decodeCursor<[string, string]>(page.cursor, (p) => p.length === 2 && isViewInstant(p[0]) && typeof p[1] === 'string' && !p[1].includes('\u0000'));
+    const [createdAt, id] = decodeCursor<[string, string]>(page.cursor, [isViewInstant, isText]);
     where.push(sql`(${cases.createdAt}, ${cases.id}) < (${createdAt}::timestamptz, ${id})`);
   }
   const rows = await db.select(summaryColumns).from(cases).where(and(...where))
     .orderBy(desc(cases.createdAt), desc(cases.id)).limit(limit + 1);
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt, last.id]) : null };
+  return toPage(rows, limit, (r) => [r.createdAt, r.id]);
 }
 
 export async function caseById(db: Db, id: string): Promise<CaseView | null> {
@@ -117,7 +100,7 @@ export interface AuditFilter { from?: string; to?: string; actor?: string; actio
 export async function searchAuditEvents(db: Db, filter: AuditFilter, page: { limit?: number; cursor?: string } = {}): Promise<Page<AuditRow>> {
   const limit = Math.min(Math.max(page.limit ?? 100, 1), 1000);
   const after = page.cursor !== undefined
-    ? decodeCursor<[string, number]>(page.cursor, (p) => p.length === 2 && typeof p[0] === 'string' && !Number.isNaN(Date.parse(p[0])) && Number.isSafeInteger(p[1]))
+    ? decodeCursor<[string, number]>(page.cursor, [(v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)), Number.isSafeInteger])
     : undefined;
   const rows = await db.select(auditColumns).from(auditEvents).where(and(
     after !== undefined ? sql`(${auditEvents.at}, ${auditEvents.seq}) > (${after[0]}::timestamptz, ${after[1]})` : undefined,
@@ -127,62 +110,7 @@ export async function searchAuditEvents(db: Db, filter: AuditFilter, page: { lim
     filter.action !== undefined ? eq(auditEvents.action, filter.action) : undefined,
     filter.caseId !== undefined ? eq(auditEvents.caseId, filter.caseId) : undefined,
   )).orderBy(asc(auditEvents.at), asc(auditEvents.seq)).limit(limit + 1);
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor([last.at, last.seq]) : null };
-}
-
-export interface OverdueReport {
-  caseId: string; title: string; organisation: string; reportId: string; type: string; dueDate: string; status: string;
-}
-
-/** Reports past due and not received (overdue, or escalated to the officers), longest overdue first. */
-export async function overdueReports(db: Db, { limit = 200 }: { limit?: number } = {}): Promise<OverdueReport[]> {
-  return db.select({
-    caseId: reports.caseId, title: cases.title, organisation: cases.organisation,
-    reportId: reports.id, type: reports.type, dueDate: reports.dueDate, status: reports.status,
-  }).from(reports).innerJoin(cases, eq(cases.id, reports.caseId))
-    .where(inArray(reports.status, OVERDUE))
-    .orderBy(asc(reports.dueAt), asc(reports.caseId), asc(reports.id)).limit(limit);
-}
-
-export async function countsByStage(db: Db): Promise<Partial<Record<Stage, number>>> {
-  const rows = await db.select({ stage: cases.stage, n: sql<number>`count(*)`.mapWith(Number) }).from(cases).groupBy(cases.stage);
-  return Object.fromEntries(rows.map((r) => [r.stage, r.n]));
-}
-
-export interface LeadTime { medianDays: number | null; cases: number }
-
-const days = (later: SQLWrapper, earlier: SQLWrapper) =>
-  sql`extract(epoch from (${later} - ${earlier})) / 86400`;
-
-function median(expr: SQL) {
-  return sql<number | null>`percentile_cont(0.5) WITHIN GROUP (ORDER BY ${expr})`.mapWith((v) => (v === null ? null : Number(v)));
-}
-
-/**
- * Median days from idea to decision, application to decision and decision to project start, over
- * cases decided (approved or rejected) in [from, to).
- */
-export async function leadTimes(db: Db, range: { from?: string; to?: string } = {}): Promise<Record<'ideaToDecision' | 'applicationToDecision' | 'decisionToStart', LeadTime>> {
-  const start = sql`(${cases.projectStart}::timestamp AT TIME ZONE 'Europe/Stockholm')`;
-  const [row] = await db.select({
-    ideaToDecision: median(days(cases.decisionAt, cases.createdAt)),
-    ideaN: sql<number>`count(*)`.mapWith(Number),
-    applicationToDecision: median(days(cases.decisionAt, cases.applicationAt)),
-    applicationN: sql<number>`count(${cases.applicationAt})`.mapWith(Number),
-    decisionToStart: median(days(start, cases.decisionAt)),
-    startN: sql<number>`count(${cases.projectStart})`.mapWith(Number),
-  }).from(cases).where(and(
-    sql`${cases.decisionAt} IS NOT NULL`,
-    range.from !== undefined ? gte(cases.decisionAt, range.from) : undefined,
-    range.to !== undefined ? lt(cases.decisionAt, range.to) : undefined,
-  ));
-  return {
-    ideaToDecision: { medianDays: row.ideaToDecision, cases: row.ideaN },
-    applicationToDecision: { medianDays: row.applicationToDecision, cases: row.applicationN },
-    decisionToStart: { medianDays: row.decisionToStart, cases: row.startN },
-  };
+  return toPage(rows, limit, (r) => [r.at, r.seq]);
 }
 
 export interface FrameUse { portfolioId: string; year: number; frame: number; reserved: number; remaining: number }

@@ -3,6 +3,7 @@
 // idempotent and never overwrites: what an admin has changed since stays as it is.
 import { sql } from 'drizzle-orm';
 import { DEFAULT_RULES } from '../workflows/defaults';
+import { stockholmYear } from '../workflows/calendar';
 import type { Db } from './client';
 import { organisations, portfolioFrames, portfolios, ruleSets } from './schema';
 
@@ -64,12 +65,8 @@ export const SEED_FRAME_PER_YEAR: Record<string, number> = {
 /** Frames are seeded for this many years from the current one. */
 export const SEED_FRAME_YEARS = 3;
 
-function stockholmYear(now: Date): number {
-  return Number(new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', year: 'numeric' }).format(now));
-}
-
 export function seedFrames(now: Date): (typeof portfolioFrames.$inferInsert)[] {
-  const first = stockholmYear(now);
+  const first = stockholmYear(now.getTime());
   return SEED_PORTFOLIOS.flatMap((p) => Array.from({ length: SEED_FRAME_YEARS }, (_, i) => ({
     portfolioId: p.id, year: first + i, amount: SEED_FRAME_PER_YEAR[p.id],
   })));

@@ -1,21 +1,20 @@
 // Every human step as POST /cases/{id}/actions/{action}: sent to the case's workflow as a Temporal Update,
 // which validates (stage, role, delegation, rules) and records it; the caller gets the case view back.
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
-import { councilMeetings } from '../../db/schema';
+import { councilMeetingExists } from '../../db/referenceData';
 import { actionInput, type ActionInput } from '../../workflows/inputs';
 import { actionUpdates } from '../../workflows/messages';
 import { actorMayAct, STEPS } from '../../workflows/steps';
 import type { Actor, CaseView } from '../../workflows/types';
 import { ACTION_NAMES, REFUSALS, type ActionName, type RefusalKind } from '../../workflows/vocabulary';
 import type { AppDeps } from '../app';
+import { forCaller, loadCase } from '../caseAccess';
 import { retryId } from '../idempotency';
 import { defineOperation, type Operation } from '../operation';
 import { HttpProblem, REFUSAL_PROBLEMS, ruleProblem, type FieldError } from '../problems';
-import { caseIdParam, caseViewSchema } from './caseSchemas';
-import { forCaller, loadCase } from './cases';
+import { caseIdParam, caseViewSchema } from '../schemas/cases';
 
 const SUMMARIES: Record<ActionName, string> = {
   'screen-idea': 'Screen the idea sketch: approve (invite an application), reject or redirect',
@@ -46,8 +45,7 @@ const pascal = (action: string) => action.replace(/(^|-)([a-z])/g, (_, __, c: st
 async function checkReferences(db: Db, action: ActionName, body: unknown): Promise<void> {
   if (action !== 'schedule-council') return;
   const { meetingId } = body as { meetingId: string };
-  const [meeting] = await db.select({ id: councilMeetings.id }).from(councilMeetings).where(eq(councilMeetings.id, meetingId));
-  if (!meeting) throw ruleProblem('meeting-unknown', `No council meeting ${meetingId}`);
+  if (!(await councilMeetingExists(db, meetingId))) throw ruleProblem('meeting-unknown', `No council meeting ${meetingId}`);
 }
 
 const REFUSAL_OF_TYPE = new Map(Object.entries(REFUSALS).map(([kind, r]) => [r.type as string, kind as RefusalKind]));

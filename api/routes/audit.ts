@@ -2,35 +2,11 @@
 // of years costs no more memory than one of a day), and verification of the hash chain.
 import type { Response } from 'express';
 import { z } from 'zod';
-import { type AuditRow, verifyAuditChain } from '../../db/audit';
+import { verifyAuditChain } from '../../db/audit';
 import { searchAuditEvents } from '../../db/readModel';
 import type { AppDeps } from '../app';
 import { defineOperation, type Operation } from '../operation';
-
-export const auditEventSchema = z.object({
-  seq: z.number().int().describe('Position in the hash chain'),
-  caseId: z.string(),
-  caseSeq: z.number().int().describe("The step's number within its case"),
-  at: z.string().describe('ISO 8601 instant'),
-  actor: z.object({ id: z.string(), name: z.string(), roles: z.array(z.string()), org: z.string().nullable() }),
-  action: z.string(),
-  stageBefore: z.string().nullable(),
-  stageAfter: z.string(),
-  input: z.unknown(),
-  outcome: z.unknown(),
-  motivation: z.string().nullable(),
-  prevHash: z.string(),
-  hash: z.string(),
-}).meta({ id: 'AuditEvent' });
-
-type AuditEvent = z.infer<typeof auditEventSchema>;
-
-export const toAuditEvent = (r: AuditRow): AuditEvent => ({
-  seq: r.seq, caseId: r.caseId, caseSeq: r.caseSeq, at: r.at,
-  actor: { id: r.actorId, name: r.actorName, roles: r.actorRoles, org: r.actorOrg },
-  action: r.action, stageBefore: r.stageBefore, stageAfter: r.stageAfter, input: r.input, outcome: r.outcome,
-  motivation: r.motivation, prevHash: r.prevHash, hash: r.hash,
-});
+import { auditEventSchema, toAuditEvent, type AuditEvent } from '../schemas/audit';
 
 // PostgreSQL has no year 0000.
 const instantOrDate = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).refine((v) => !v.startsWith('0000'), 'years start at 0001');

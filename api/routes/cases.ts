@@ -1,35 +1,22 @@
 // Cases: submitting an idea sketch (starts the case's workflow), the list, and the case view.
 // Reads come from the read model; only the workflow writes a case's state.
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db } from '../../db/client';
+import { caseNumberFor } from '../../db/caseNumbers';
 import { caseById, listCases } from '../../db/readModel';
-import { organisations, portfolios } from '../../db/schema';
+import { currentRuleSet, organisationExists, portfolioKinds } from '../../db/referenceData';
 import { caseInput } from '../../workflows/inputs';
 import { CASE_WORKFLOW, caseStartedUpdate } from '../../workflows/messages';
-import { allowedActionsFor } from '../../workflows/steps';
-import { STAGES, type Actor, type CaseInput, type CaseView } from '../../workflows/types';
+import { STAGES, type CaseInput } from '../../workflows/types';
 import type { AppDeps } from '../app';
-import { hasRole, maySeeCase, seesAllCases } from '../auth';
-import { caseNumberFor } from '../caseNumbers';
+import { hasRole, seesAllCases } from '../auth';
+import { forCaller, loadCase } from '../caseAccess';
 import { retryId } from '../idempotency';
 import { BASE_PATH } from '../openapi';
 import { defineOperation, type Operation } from '../operation';
-import { HttpProblem } from '../problems';
-import { caseIdParam, caseSummarySchema, caseViewSchema, listOf, paging } from './caseSchemas';
-import { currentRuleSet } from './reference';
-
-/** The case as the read model holds it; 404 when unknown, 403 when the caller may not see it. */
-export async function loadCase(db: Db, id: string, actor: Actor): Promise<CaseView> {
-  const view = await caseById(db, id);
-  if (!view) throw new HttpProblem('not-found', `No case ${id}`);
-  if (!maySeeCase(actor, view.organisation)) throw new HttpProblem('forbidden', "Applicants see only their own organisation's cases");
-  return view;
-}
-
-/** The view with what the caller may do now. */
-export const forCaller = (view: CaseView, actor: Actor) => ({ ...view, allowedActions: allowedActionsFor(view, actor, Date.now()) });
+import { HttpProblem, ruleProblem } from '../problems';
+import { caseIdParam, caseSummarySchema, caseViewSchema } from '../schemas/cases';
+import { listOf, paging } from '../schemas/lists';
 
 const listQuery = z.strictObject({
   stage: z.enum(STAGES).optional(),
@@ -57,11 +44,10 @@ export function caseOperations({ db, temporal, config }: AppDeps): Operation[] {
         if (!hasRole(actor, 'officer') && organisation !== actor.org) {
           throw new HttpProblem('forbidden', 'Applicants submit ideas for their own organisation only');
         }
-        const [org] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisation));
-        if (!org) throw new HttpProblem('rule-violation', `Unknown organisation ${organisation}`);
+        if (!(await organisationExists(db, organisation))) throw ruleProblem('organisation-unknown', `Unknown organisation ${organisation}`);
         const rules = await currentRuleSet(db);
         if (!rules) throw new HttpProblem('unavailable', 'No rule set is in force; an administrator must add one');
-        const known = await db.select({ id: portfolios.id, experimental: portfolios.experimental }).from(portfolios);
+        const known = await portfolioKinds(db);
 
         const requestId = retryId(req, actor.id);
         const caseId = await caseNumberFor(db, requestId);

@@ -1,18 +1,17 @@
 // The office's dashboard: where cases are, what is late, how fast decisions come, how the frames are used,
 // whether benefits come home, and whether emails get through.
-import { inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db } from '../../db/client';
-import { countsByStage, frameUse, leadTimes, overdueReports } from '../../db/readModel';
-import { cases, outbox, reports } from '../../db/schema';
-import { STAGES, type ApplicationInput, type Report } from '../../workflows/types';
+import { benefits, countsByStage, lateReportCounts, leadTimes, overdueReports } from '../../db/dashboard';
+import { outboxHealth } from '../../db/outbox';
+import { frameUse } from '../../db/readModel';
+import { STAGES } from '../../workflows/types';
 import type { AppDeps } from '../app';
 import { defineOperation, type Operation } from '../operation';
+import { frameYearSchema, sekAmount } from '../schemas/amounts';
 
 const count = z.number().int();
-const sek = z.number().int().describe('Whole SEK');
 const leadTime = z.object({ medianDays: z.number().nullable(), cases: count });
-const benefitParts = z.object({ citizenBenefit: sek, businessBenefit: sek, operationCost: sek, savingsPerYear: sek });
+const benefitParts = z.object({ citizenBenefit: sekAmount, businessBenefit: sekAmount, operationCost: sekAmount, savingsPerYear: sekAmount });
 
 const dashboardSchema = z.object({
   stages: z.record(z.enum(STAGES), count).describe('Cases per stage'),
@@ -26,54 +25,23 @@ const dashboardSchema = z.object({
   }),
   leadTimes: z.object({ ideaToDecision: leadTime, applicationToDecision: leadTime, decisionToStart: leadTime })
     .describe('Median days over cases decided (approved or rejected) in the range'),
-  frames: z.array(z.object({ portfolioId: z.string(), year: z.number().int(), frame: sek, reserved: sek, remaining: sek })),
+  frames: z.array(z.object({ portfolioId: z.string(), ...frameYearSchema.shape })),
   benefits: z.object({
     cases: count.describe('Cases with at least one effect report received'),
     planned: benefitParts.describe("Their applications' benefit calculation (nyttokalkyl) and savings claims"),
     realised: benefitParts.describe('What their latest effect reports say was realised'),
   }),
-  emails: z.object({ pending: count, sent: count, failed: count }).describe('Outbox by delivery status'),
+  emails: z.object({
+    pending: count,
+    sending: count.describe('Handed to the mail server, its answer not yet recorded'),
+    sent: count,
+    failed: count,
+    oldestPendingAt: z.string().nullable().describe('ISO 8601 instant the oldest email not yet sent was queued; a long wait means mail is not going out'),
+    latestFailures: z.array(z.object({
+      caseId: z.string(), seq: z.number().int(), template: z.string(), lastError: z.string().nullable(), at: z.string().describe('ISO 8601 instant'),
+    })).describe('Refused emails, newest first, at most 20; no addresses'),
+  }).describe('The outbox: emails by delivery status'),
 }).meta({ id: 'Dashboard' });
-
-type Parts = z.infer<typeof benefitParts>;
-const zero = (): Parts => ({ citizenBenefit: 0, businessBenefit: 0, operationCost: 0, savingsPerYear: 0 });
-
-/** Planned against realised, over the cases whose effect follow-up has begun; read from their case views. */
-async function benefits(db: Db) {
-  const received = '$.reports[*] ? (@.type == "effect" && @.status == "received")';
-  const rows = await db.select({
-    application: sql<Pick<ApplicationInput, 'benefits' | 'savingsClaims'> | null>`${cases.view}->'application'`,
-    effects: sql<Report[]>`jsonb_path_query_array(${cases.view}, ${received})`,
-  }).from(cases).where(sql`jsonb_path_exists(${cases.view}, ${received})`);
-  const planned = zero();
-  const realised = zero();
-  for (const { application, effects } of rows) {
-    planned.citizenBenefit += application?.benefits.citizenBenefit ?? 0;
-    planned.businessBenefit += application?.benefits.businessBenefit ?? 0;
-    planned.operationCost += application?.benefits.operationCost ?? 0;
-    planned.savingsPerYear += (application?.savingsClaims ?? []).reduce((sum, c) => sum + (c.amountPerYear ?? 0), 0);
-    const latest = [...effects].sort((a, b) => (a.receivedAt ?? '').localeCompare(b.receivedAt ?? '')).pop()?.content as
-      { realised?: Partial<Parts>; savings?: { realisedAmountPerYear: number }[] } | undefined;
-    realised.citizenBenefit += latest?.realised?.citizenBenefit ?? 0;
-    realised.businessBenefit += latest?.realised?.businessBenefit ?? 0;
-    realised.operationCost += latest?.realised?.operationCost ?? 0;
-    realised.savingsPerYear += (latest?.savings ?? []).reduce((sum, s) => sum + s.realisedAmountPerYear, 0);
-  }
-  return { cases: rows.length, planned, realised };
-}
-
-async function lateReports(db: Db) {
-  const rows = await db.select({ status: reports.status, n: sql<number>`count(*)`.mapWith(Number) }).from(reports)
-    .where(inArray(reports.status, ['overdue', 'escalated'])).groupBy(reports.status);
-  const by = Object.fromEntries(rows.map((r) => [r.status, r.n]));
-  return { overdue: by.overdue ?? 0, escalated: by.escalated ?? 0 };
-}
-
-async function emails(db: Db) {
-  const rows = await db.select({ status: outbox.status, n: sql<number>`count(*)`.mapWith(Number) }).from(outbox).groupBy(outbox.status);
-  const by = Object.fromEntries(rows.map((r) => [r.status, r.n]));
-  return { pending: by.pending ?? 0, sent: by.sent ?? 0, failed: by.failed ?? 0 };
-}
 
 export function dashboardOperations({ db }: AppDeps): Operation[] {
   return [
@@ -88,12 +56,12 @@ export function dashboardOperations({ db }: AppDeps): Operation[] {
       handler: async ({ query }) => {
         const [byStage, late, longestLate, lead, frames, benefit, mail] = await Promise.all([
           countsByStage(db),
-          lateReports(db),
+          lateReportCounts(db),
           overdueReports(db),
           leadTimes(db, { from: query.from && `${query.from}T00:00:00Z`, to: query.to && `${query.to}T00:00:00Z` }),
           frameUse(db),
           benefits(db),
-          emails(db),
+          outboxHealth(db),
         ]);
         return {
           stages: Object.fromEntries(STAGES.map((s) => [s, byStage[s] ?? 0])),
@@ -101,7 +69,7 @@ export function dashboardOperations({ db }: AppDeps): Operation[] {
           leadTimes: lead,
           frames,
           benefits: benefit,
-          emails: mail,
+          emails: { ...mail.counts, oldestPendingAt: mail.oldestPendingAt, latestFailures: mail.latestFailures },
         };
       },
     }),

@@ -4,11 +4,11 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { caseHistory } from '../../db/readModel';
 import type { AppDeps } from '../app';
+import { loadCase } from '../caseAccess';
 import { defineOperation, type Operation } from '../operation';
 import { HttpProblem } from '../problems';
-import { auditEventSchema, toAuditEvent } from './audit';
-import { caseIdParam } from './caseSchemas';
-import { loadCase } from './cases';
+import { auditEventSchema, toAuditEvent } from '../schemas/audit';
+import { caseIdParam } from '../schemas/cases';
 
 const engineEventSchema = z.object({
   eventId: z.number().int(),

@@ -1,6 +1,6 @@
 // Liveness, readiness and the OpenAPI document: open to anyone, mounted both under the base path and at the root.
-import { sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { pingDatabase } from '../../db/client';
 import type { AppDeps } from '../app';
 import { defineOperation, type Operation } from '../operation';
 import { HttpProblem } from '../problems';
@@ -36,7 +36,7 @@ export function metaOperations({ db, temporal, mailer }: AppDeps, document: () =
       problems: ['unavailable'],
       handler: async () => {
         const [database, engine, mail] = await Promise.all([
-          probe(() => db.execute(sql`select 1`)),
+          probe(() => pingDatabase(db)),
           // The deadline also ends the client's own retries, so nothing is left running after the answer.
           probe(() => temporal.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => temporal.workflowService.getSystemInfo({}))),
           probe(() => mailer.verify()),

@@ -2,7 +2,7 @@
 // from idea sketch to completed; every action against every role; refusals as 403/409/422 problems;
 // idempotent retries; the engine's own history.
 import { count, eq } from 'drizzle-orm';
-import { caseViewSchema } from '../../api/routes/caseSchemas';
+import { caseViewSchema } from '../../api/schemas/cases';
 import { auditEvents, caseNumbers, cases, idempotencyKeys } from '../../db/schema';
 import { ACTION_NAMES, type ActionName } from '../../workflows/vocabulary';
 import type { CaseView } from '../../workflows/types';

@@ -2,10 +2,10 @@
 // history, the audit export and verification, the dashboard, and who may see what. Cases are written here the
 // way the workflow's recordStep activity writes them.
 import request from 'supertest';
-import { caseSummarySchema, caseViewSchema } from '../../api/routes/caseSchemas';
-import { desc } from 'drizzle-orm';
+import { caseSummarySchema, caseViewSchema } from '../../api/schemas/cases';
+import { asc, desc, eq } from 'drizzle-orm';
 import { canonicalHash, type AuditContent } from '../../db/audit';
-import { auditEvents } from '../../db/schema';
+import { auditEvents, outbox } from '../../db/schema';
 import { CaseStory } from '../support/steps';
 import { apiHarness, expectProblem, type ApiHarness } from './support';
 
@@ -211,8 +211,28 @@ describe('the dashboard', () => {
       planned: { citizenBenefit: 4_000_000, businessBenefit: 1_500_000, operationCost: 300_000, savingsPerYear: 400_000 },
       realised: { citizenBenefit: 3_000_000, businessBenefit: 1_000_000, operationCost: 350_000, savingsPerYear: 300_000 },
     });
-    expect(d.emails.sent + d.emails.failed).toBe(0);
+    expect(d.emails).toMatchObject({ sending: 0, sent: 0, failed: 0, latestFailures: [] });
     expect(d.emails.pending).toBeGreaterThan(0);
+  });
+
+  test('emails: those being sent count apart, the oldest one waiting says since when, refusals are listed without addresses', async () => {
+    const rows = await h.database.db.select().from(outbox).orderBy(asc(outbox.id));
+    const before = (await h.get('/api/v1/dashboard', 'officer')).body.emails;
+    await h.database.db.update(outbox).set({ status: 'sending', createdAt: '2001-03-01T08:00:00Z' }).where(eq(outbox.id, rows[0].id));
+    await h.database.db.update(outbox).set({ status: 'failed', lastError: '550 mailbox unknown', sentAt: '2026-03-02T09:30:00Z' }).where(eq(outbox.id, rows[1].id));
+    try {
+      const { emails } = (await h.get('/api/v1/dashboard', 'officer')).body;
+      expect(emails).toEqual({
+        pending: before.pending - 2, sending: 1, sent: 0, failed: 1,
+        oldestPendingAt: '2001-03-01T08:00:00.000Z',
+        latestFailures: [{ caseId: rows[1].caseId, seq: rows[1].seq, template: rows[1].template, lastError: '550 mailbox unknown', at: '2026-03-02T09:30:00.000Z' }],
+      });
+      expect(JSON.stringify(emails)).not.toContain('@');
+    } finally {
+      for (const row of rows.slice(0, 2)) {
+        await h.database.db.update(outbox).set({ status: row.status, createdAt: row.createdAt, lastError: row.lastError, sentAt: row.sentAt }).where(eq(outbox.id, row.id));
+      }
+    }
   });
 
   test('is not for applicants', async () => {

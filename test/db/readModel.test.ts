@@ -2,9 +2,9 @@
 // counts and lead times, all from cases recorded the way the workflow records them.
 import { createPersistenceActivities } from '../../activities/persistence';
 import type { Db } from '../../db/client';
-import {
-  BadCursorError, caseById, caseHistory, countsByStage, leadTimes, listCases, overdueReports, searchAuditEvents, textQuery,
-} from '../../db/readModel';
+import { countsByStage, leadTimes, overdueReports } from '../../db/dashboard';
+import { caseById, caseHistory, listCases, searchAuditEvents, textQuery } from '../../db/readModel';
+import { BadCursorError } from '../../db/paging';
 import { councilMeetings } from '../../db/schema';
 import type { CaseView, StepRecord } from '../../workflows/types';
 import { freshDatabase, type TestDatabase } from '../support/db';

@@ -1,15 +1,16 @@
-// Response schemas of the case endpoints, mirroring workflows/types.ts (the compile-time checks at the
-// bottom keep the two in step).
+// Response schemas of the case endpoints: the case view, which is the workflow's CaseView (workflows/types.ts)
+// with the caller's allowedActions added, and the list's summary line (CaseSummary, db/readModel.ts). The
+// compile-time check at the bottom fails when CaseView gains a field this schema does not document; it does
+// not compare nested fields or types.
 import { z } from 'zod';
 import { ACTION_NAMES } from '../../workflows/vocabulary';
-import { actionInput } from '../../workflows/inputs';
-import { caseInput } from '../../workflows/inputs';
+import { actionInput, caseInput } from '../../workflows/inputs';
 import type { CaseView } from '../../workflows/types';
 import { REPORT_STATUSES, STAGES } from '../../workflows/types';
+import { sekAmount } from './amounts';
 
 const instant = z.string().describe('ISO 8601 instant, UTC');
 const day = z.string().describe('YYYY-MM-DD');
-const sek = z.number().int().describe('Whole SEK');
 
 export const caseIdParam = z.string().regex(/^PK-\d{4}-\d{4,}$/, 'a case number, e.g. PK-2026-0001').describe('Case number, e.g. PK-2026-0001');
 
@@ -35,7 +36,7 @@ const changeRequestSchema = z.object({
   requestedBy: z.string(),
   requestedAt: instant,
   reason: z.string(),
-  newTotalCost: sek.optional(),
+  newTotalCost: sekAmount.optional(),
   newEndDate: day.optional(),
   scopeChange: z.string().optional(),
   tier: z.string().describe('The lowest delegation tier that may decide it'),
@@ -73,7 +74,7 @@ export const caseViewSchema = z.object({
   idea: ideaSchema,
   application: actionInput('submit-application').safeExtend({ submittedAt: instant, round: z.number().int() }).nullable(),
   assignment: z.object({ coach: z.string().optional(), preparationGroup: z.string().optional() }).nullable(),
-  valuation: z.object({ citizenBenefit: sek, businessBenefit: sek, developmentCost: sek, operationCost: sek, comment: z.string().optional(), ...by }).nullable(),
+  valuation: z.object({ citizenBenefit: sekAmount, businessBenefit: sekAmount, developmentCost: sekAmount, operationCost: sekAmount, comment: z.string().optional(), ...by }).nullable(),
   doubleCount: z.array(z.object({ key: z.string(), conflictingCases: z.array(z.string()), resolution: z.enum(['keep', 'removed']).optional(), comment: z.string().optional() })),
   completionRequests: z.array(z.object({ missing: z.array(z.string()), dueDate: day, dueAt: instant, requestedAt: instant, by: z.string(), answeredAt: instant.optional() })),
   preparation: z.object({ recommendation: z.enum(['support', 'notSupport']), motivation: z.string(), ...by }).nullable(),
@@ -83,13 +84,13 @@ export const caseViewSchema = z.object({
   }).nullable(),
   budgetCheck: z.object({ outcome: z.enum(['ok', 'remarks']), remarks: z.string().optional(), ...by }).nullable(),
   decision: z.object({
-    outcome: z.enum(['approve', 'reject', 'return']), grantedAmount: sek.optional(), conditions: z.string().optional(),
+    outcome: z.enum(['approve', 'reject', 'return']), grantedAmount: sekAmount.optional(), conditions: z.string().optional(),
     projectStart: day.optional(), motivation: z.string(), tier: z.string(), ...by,
   }).nullable(),
-  grantedAmount: sek.nullable(),
+  grantedAmount: sekAmount.nullable(),
   decisionTier: z.string().nullable().describe('The delegation tier that decides the pending grant'),
   grantTier: z.string().nullable().describe("The grant's own tier (decides termination)"),
-  delegation: z.array(z.object({ tier: z.string(), upTo: sek.nullable() })).optional()
+  delegation: z.array(z.object({ tier: z.string(), upTo: sekAmount.nullable() })).optional()
     .describe("The case's delegation ladder: a tier may decide any amount up to its upTo (null: no limit)"),
   terminated: z.object({ motivation: z.string(), ...by }).nullable(),
   plannedEnd: day.nullable(),
@@ -110,29 +111,11 @@ export const caseViewSchema = z.object({
   seq: z.number().int().describe('Sequence number of the last recorded step'),
 }).meta({ id: 'CaseView' });
 
-export const caseSummarySchema = z.object({
-  id: z.string(),
-  title: z.string(),
-  organisation: z.string(),
-  portfolio: z.string().nullable(),
-  kind: z.enum(['feasibility', 'implementation']).nullable(),
-  stage: z.enum(STAGES),
-  applicantStatus: applicantStatusSchema,
-  grantedAmount: sek.nullable(),
-  overdueReports: z.number().int().describe('Reports overdue or escalated'),
-  ruleSetVersion: z.number().int(),
-  createdAt: instant,
-  updatedAt: instant,
-}).meta({ id: 'CaseSummary' });
-
-export const listOf = <T extends z.ZodType>(item: T, id: string) =>
-  z.object({ items: z.array(item), nextCursor: z.string().nullable().describe('Pass as ?cursor= for the next page; null on the last') }).meta({ id });
-
-/** Paging parameters shared by every list. */
-export const paging = {
-  limit: z.coerce.number().int().min(1).max(200).default(50).describe('Page size, at most 200'),
-  cursor: z.string().max(500).optional().describe('Opaque, from the previous page'),
-};
+/** A line of the case list: the fields of the view a list shows, as CaseSummary (db/readModel.ts) picks them. */
+export const caseSummarySchema = caseViewSchema.pick({
+  id: true, title: true, organisation: true, portfolio: true, kind: true, stage: true, applicantStatus: true, grantedAmount: true,
+  ruleSetVersion: true, createdAt: true, updatedAt: true,
+}).extend({ overdueReports: z.number().int().describe('Reports overdue or escalated') }).meta({ id: 'CaseSummary' });
 
 type Documented = z.infer<typeof caseViewSchema>;
 type Assert<T extends true> = T;

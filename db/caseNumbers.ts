@@ -1,14 +1,12 @@
 // Case numbers PK-<year>-<nnnn>: one counter row per year, bumped atomically so concurrent submissions
 // never share a number.
 import { eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import { caseNumbers, caseRequests } from '../db/schema';
-
-const stockholmYear = (at: Date): number =>
-  Number(new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', year: 'numeric' }).format(at));
+import { stockholmYear } from '../workflows/calendar';
+import type { Db } from './client';
+import { caseNumbers, caseRequests } from './schema';
 
 async function allocateCaseNumber(db: Db, at: Date): Promise<string> {
-  const year = stockholmYear(at);
+  const year = stockholmYear(at.getTime());
   const [{ last }] = await db.insert(caseNumbers).values({ year, last: 1 })
     .onConflictDoUpdate({ target: caseNumbers.year, set: { last: sql`${caseNumbers.last} + 1` } })
     .returning({ last: caseNumbers.last });
@@ -16,7 +14,7 @@ async function allocateCaseNumber(db: Db, at: Date): Promise<string> {
 }
 
 /**
- * The case number for a submission: a new one, or, for a retry of a keyed submission (requestId from
+ * The case number for a submission: a new one, or, for a retry of a keyed submission (requestId: the API's
  * retryId), the one its first attempt was given, so a lost answer never makes a second case.
  */
 export async function caseNumberFor(db: Db, requestId: string | undefined, at = new Date()): Promise<string> {

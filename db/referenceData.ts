@@ -1,0 +1,147 @@
+// Reference data as the API reads and changes it: portfolios with their yearly frames, organisations,
+// council meetings with their agendas, and rule sets. Loaded at start by db/seed.ts.
+import { and, asc, desc, eq, gt, gte, inArray, lte, or, sql } from 'drizzle-orm';
+import type { RuleSet } from '../workflows/types';
+import { isoDate } from '../workflows/inputs';
+import type { Db } from './client';
+import { lockPortfolioFrames } from './locks';
+import { decodeCursor, isText, toPage, type Page, type PageRequest } from './paging';
+import { frameUse } from './readModel';
+import { councilAgenda, councilMeetings, frameReservations, organisations, portfolioFrames, portfolios, ruleSets } from './schema';
+
+// ---- portfolios and frames -------------------------------------------------------------------------
+
+export interface Portfolio {
+  id: string;
+  number: number;
+  name: { sv: string; en: string };
+  experimental: boolean;
+  frames: { year: number; frame: number; reserved: number; remaining: number }[];
+}
+
+async function withFrames(db: Db, rows: (typeof portfolios.$inferSelect)[]): Promise<Portfolio[]> {
+  const use = await frameUse(db, rows.length === 1 ? { portfolioId: rows[0].id } : {});
+  return rows.map((p) => ({
+    id: p.id, number: p.number, name: { sv: p.nameSv, en: p.nameEn }, experimental: p.experimental,
+    frames: use.filter((f) => f.portfolioId === p.id).map(({ year, frame, reserved, remaining }) => ({ year, frame, reserved, remaining })),
+  }));
+}
+
+const isInt4 = (v: unknown): boolean => Number.isInteger(v) && Math.abs(v as number) <= 2_147_483_647;
+
+/** Portfolios by number, with frame, reserved and remaining per year. */
+export async function listPortfolios(db: Db, { limit, cursor }: PageRequest): Promise<Page<Portfolio>> {
+  const after = cursor === undefined ? undefined : decodeCursor<[number]>(cursor, [isInt4])[0];
+  const rows = await db.select().from(portfolios).where(after === undefined ? undefined : gt(portfolios.number, after))
+    .orderBy(asc(portfolios.number)).limit(limit + 1);
+  const listed = toPage(rows, limit, (p) => [p.number]);
+  return { ...listed, items: await withFrames(db, listed.items) };
+}
+
+export async function portfolioById(db: Db, id: string): Promise<Portfolio | undefined> {
+  const [portfolio] = await withFrames(db, await db.select().from(portfolios).where(eq(portfolios.id, id)));
+  return portfolio;
+}
+
+/** Every portfolio a case may apply to, and whether it is experimental (lighter requirements). */
+export async function portfolioKinds(db: Db): Promise<{ id: string; experimental: boolean }[]> {
+  return db.select({ id: portfolios.id, experimental: portfolios.experimental }).from(portfolios);
+}
+
+/**
+ * Sets a portfolio's frame for a year. Refused, changing nothing, when granted cases already reserve more
+ * of that year than the new frame; undefined when there is no such portfolio.
+ */
+export async function setPortfolioFrame(db: Db, portfolioId: string, year: number, amount: number): Promise<{ ok: true } | { ok: false; reserved: number } | undefined> {
+  return db.transaction(async (tx) => {
+    const [portfolio] = await tx.select({ id: portfolios.id }).from(portfolios).where(eq(portfolios.id, portfolioId));
+    if (!portfolio) return undefined;
+    // The lock reserveFrame takes (activities/persistence.ts): no reservation lands between the check and the change.
+    await lockPortfolioFrames(tx, portfolioId);
+    const [{ reserved }] = await tx.select({ reserved: sql<number>`coalesce(sum(${frameReservations.amount}), 0)`.mapWith(Number) }).from(frameReservations)
+      .where(and(eq(frameReservations.portfolioId, portfolioId), eq(frameReservations.year, year)));
+    if (reserved > amount) return { ok: false, reserved };
+    await tx.insert(portfolioFrames).values({ portfolioId, year, amount })
+      .onConflictDoUpdate({ target: [portfolioFrames.portfolioId, portfolioFrames.year], set: { amount } });
+    return { ok: true };
+  });
+}
+
+// ---- organisations ---------------------------------------------------------------------------------
+
+export type Organisation = typeof organisations.$inferSelect;
+
+/** Organisations by id. */
+export async function listOrganisations(db: Db, { limit, cursor }: PageRequest): Promise<Page<Organisation>> {
+  const after = cursor === undefined ? undefined : decodeCursor<[string]>(cursor, [isText])[0];
+  const rows = await db.select().from(organisations).where(after === undefined ? undefined : gt(organisations.id, after))
+    .orderBy(asc(organisations.id)).limit(limit + 1);
+  return toPage(rows, limit, (o) => [o.id]);
+}
+
+export async function organisationExists(db: Db, id: string): Promise<boolean> {
+  const [organisation] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, id));
+  return organisation !== undefined;
+}
+
+/** The new organisation; undefined when its id is taken. */
+export async function createOrganisation(db: Db, organisation: Organisation): Promise<Organisation | undefined> {
+  const [created] = await db.insert(organisations).values(organisation).onConflictDoNothing().returning();
+  return created;
+}
+
+// ---- council meetings ------------------------------------------------------------------------------
+
+export interface CouncilMeeting { id: string; date: string; title: string | null; agenda: string[] }
+
+async function agendas(db: Db, meetingIds: string[]): Promise<Map<string, string[]>> {
+  const rows = meetingIds.length === 0 ? [] : await db.select().from(councilAgenda)
+    .where(inArray(councilAgenda.meetingId, meetingIds))
+    .orderBy(asc(councilAgenda.caseId));
+  const out = new Map<string, string[]>();
+  for (const r of rows) out.set(r.meetingId, [...(out.get(r.meetingId) ?? []), r.caseId]);
+  return out;
+}
+
+const isDay = (v: unknown): boolean => isoDate.safeParse(v).success;
+
+/** Meetings in [from, to] (dates, both optional), latest first, each with the case numbers on its agenda. */
+export async function listCouncilMeetings(db: Db, range: { from?: string; to?: string }, { limit, cursor }: PageRequest): Promise<Page<CouncilMeeting>> {
+  const after = cursor === undefined ? undefined : decodeCursor<[string, string]>(cursor, [isDay, isText]);
+  const rows = await db.select().from(councilMeetings).where(and(
+    range.from === undefined ? undefined : gte(councilMeetings.date, range.from),
+    range.to === undefined ? undefined : lte(councilMeetings.date, range.to),
+    after === undefined ? undefined : or(sql`${councilMeetings.date} < ${after[0]}`, and(eq(councilMeetings.date, after[0]), sql`${councilMeetings.id} < ${after[1]}`)),
+  )).orderBy(desc(councilMeetings.date), desc(councilMeetings.id)).limit(limit + 1);
+  const listed = toPage(rows, limit, (m) => [m.date, m.id]);
+  const agenda = await agendas(db, listed.items.map((m) => m.id));
+  return { ...listed, items: listed.items.map((m) => ({ id: m.id, date: m.date, title: m.title, agenda: agenda.get(m.id) ?? [] })) };
+}
+
+/** A new meeting with a readable id: UR-2026-03-12, then UR-2026-03-12-2 for a second meeting that day. */
+export async function createCouncilMeeting(db: Db, { date, title }: { date: string; title?: string }): Promise<CouncilMeeting> {
+  for (let n = 1; ; n++) {
+    const id = `UR-${date}${n === 1 ? '' : `-${n}`}`;
+    const [created] = await db.insert(councilMeetings).values({ id, date, title: title ?? null }).onConflictDoNothing().returning();
+    if (created) return { id, date: created.date, title: created.title, agenda: [] };
+  }
+}
+
+export async function councilMeetingExists(db: Db, id: string): Promise<boolean> {
+  const [meeting] = await db.select({ id: councilMeetings.id }).from(councilMeetings).where(eq(councilMeetings.id, id));
+  return meeting !== undefined;
+}
+
+// ---- rule sets -------------------------------------------------------------------------------------
+
+/** The latest rule set: the one a case started now is pinned to. */
+export async function currentRuleSet(db: Db): Promise<typeof ruleSets.$inferSelect | undefined> {
+  const [latest] = await db.select().from(ruleSets).orderBy(desc(ruleSets.version)).limit(1);
+  return latest;
+}
+
+/** Adds a rule set as the next version. */
+export async function addRuleSet(db: Db, rules: Omit<RuleSet, 'version'>, createdBy: string): Promise<{ version: number }> {
+  const [created] = await db.insert(ruleSets).values({ rules, createdBy }).returning({ version: ruleSets.version });
+  return created;
+}
