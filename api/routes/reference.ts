@@ -7,7 +7,7 @@ import {
 import { isoDate, ruleSetInput, sek } from '../../workflows/inputs';
 import type { AppDeps } from '../app';
 import { defineOperation, type Operation } from '../operation';
-import { HttpProblem } from '../problems';
+import { HttpProblem, ruleProblem } from '../problems';
 import { frameYearSchema } from '../schemas/amounts';
 import { listOf, paging } from '../schemas/lists';
 
@@ -55,7 +55,7 @@ export function referenceOperations({ db }: AppDeps): Operation[] {
         const change = await setPortfolioFrame(db, params.id, params.year, body.amount);
         if (!change) throw new HttpProblem('not-found', `No portfolio ${params.id}`);
         if (!change.ok) {
-          throw new HttpProblem('rule-violation', `Granted cases already reserve ${change.reserved} SEK of ${params.year}; the frame cannot be lower`);
+          throw ruleProblem('frame-below-reserved', `Granted cases already reserve ${change.reserved} SEK of ${params.year}; the frame cannot be lower`);
         }
         return portfolioById(db, params.id);
       },
@@ -75,7 +75,7 @@ export function referenceOperations({ db }: AppDeps): Operation[] {
       problems: ['rule-violation'],
       handler: async ({ body }) => {
         const created = await createOrganisation(db, { ...body, email: body.email ?? null });
-        if (!created) throw new HttpProblem('rule-violation', `Organisation ${body.id} already exists`);
+        if (!created) throw ruleProblem('organisation-exists', `Organisation ${body.id} already exists`);
         return created;
       },
     }),
