@@ -1,6 +1,7 @@
 // Timeout paths on the time-skipping server: screening reminder, application and completion lapse,
-// report reminder, overdue and escalation.
-import { application, createHarness, people, report, type Harness } from './harness';
+// report reminder, overdue and escalation. Expectations count from the instant the server's clock shows.
+import { Temporal } from '@js-temporal/polyfill';
+import { application, createHarness, mailTo, people, report, type Harness } from './harness';
 
 let h: Harness;
 beforeAll(async () => { h = await createHarness('deadlines'); });
@@ -31,6 +32,33 @@ test('no application in 90 days: a reminder at 60, then the case lapses', async 
   expect(await templates(c)).toEqual(expect.arrayContaining(['reminder:anna@utbildning.example', 'status-changed:anna@utbildning.example']));
 });
 
+test('the application deadline acts at the end of the 90th Stockholm day, the day every email and view states', async () => {
+  const c = await h.start();
+  const approvedAt = await h.env.currentTimeMs();
+  let v = await c.act('screen-idea', people.officer, { outcome: 'approve' });
+  const today = Temporal.Instant.fromEpochMilliseconds(approvedAt).toZonedDateTimeISO('Europe/Stockholm').toPlainDate();
+  const lastDay = today.add({ days: 90 });
+  const endsAt = lastDay.add({ days: 1 }).toZonedDateTime({ timeZone: 'Europe/Stockholm' }).epochMilliseconds;
+  expect(v.deadlines).toEqual([{ what: 'application', from: 'applicant', by: new Date(endsAt).toISOString(), dueDate: lastDay.toString() }]);
+  expect(v.applicantStatus.text.sv).toBe(`Idén är godkänd – ansökan ska lämnas senast ${lastDay}`);
+
+  // The reminder at 60 days states the last day, not the midnight after it.
+  await h.env.sleep(today.add({ days: 61 }).toZonedDateTime({ timeZone: 'Europe/Stockholm' }).epochMilliseconds - (await h.env.currentTimeMs()));
+  await c.until((x) => x.seq >= 3);
+  const spelled = new Intl.DateTimeFormat('sv-SE', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+    .format(Date.UTC(lastDay.year, lastDay.month - 1, lastDay.day));
+  const [reminder] = await mailTo(h, 'anna@utbildning.example', c.id, 'Påminnelse');
+  expect(reminder.subject).toContain(`senast ${spelled}`);
+  expect(reminder.text).toContain(`ska lämnas senast ${spelled}.`);
+
+  // Still open a minute before the deadline; lapsed a minute after.
+  await h.env.sleep(endsAt - 60_000 - (await h.env.currentTimeMs()));
+  v = await c.view();
+  expect(v.stage).toBe('application');
+  await h.env.sleep(2 * 60_000);
+  expect((await c.finished()).stage).toBe('lapsed');
+});
+
 test('a completion request unanswered by its deadline: reminder, then lapse', async () => {
   const c = await h.start();
   await c.act('screen-idea', people.officer, { outcome: 'approve' });
@@ -48,9 +76,8 @@ test('a completion request unanswered by its deadline: reminder, then lapse', as
 
 test('an unfiled report: reminder 5 days before, overdue at the due date, escalated 10 days after', async () => {
   const c = await h.start();
-  await c.toDecision(application({ plannedStart: '2027-01-01' }));
-  const start = new Date(await h.env.currentTimeMs());
-  const projectStart = start.toISOString().slice(0, 10);
+  await c.toDecision(application());
+  const projectStart = await h.today();
   await c.act('decide', people.director, { outcome: 'approve', grantedAmount: 2_000_000, projectStart, motivation: 'Beviljas' });
   const s1 = (await c.view()).reports.find((r) => r.id === 'S1')!;
   expect(s1.status).toBe('scheduled');

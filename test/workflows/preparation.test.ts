@@ -6,7 +6,8 @@ import * as schema from '../../db/schema';
 import { REFUSALS } from '../../workflows/vocabulary';
 
 const REFUSAL = { stage: REFUSALS.stage.type, role: REFUSALS.role.type, invalid: REFUSALS.invalid.type, rule: REFUSALS.rule.type };
-import { application, createHarness, people, type Harness } from './harness';
+import { allowedActionsFor } from '../../workflows/steps';
+import { application, createHarness, NEXT_YEAR, people, type Harness } from './harness';
 
 let h: Harness;
 beforeAll(async () => { h = await createHarness('preparation'); });
@@ -110,24 +111,52 @@ test('double-count check: a savings claim booked by another case blocks council 
   expect((await second.emails()).some((e) => e.template === 'case-arrived' && e.recipient === 'projektkontoret@stockholm.se' && e.seq === 3)).toBe(true);
 });
 
-test('delegation: the wrong tier is refused and nothing is recorded; the owner gate and the frame hold', async () => {
+test('delegation: a tier decides any amount up to its limit; the tier for the amount applied for is told', async () => {
   const c = await h.start();
   await c.toDecision(application({ totalCost: 20_000_000, owner: { name: 'Direktören' } }));
+  // The budget check hands the case to the tier the amount applied for needs.
+  expect((await c.emails()).filter((e) => e.template === 'case-arrived' && e.recipient.startsWith('beslut+')).map((e) => e.recipient)).toEqual(['beslut+ks-ekonomiutskott@stockholm.se']);
   const before = await c.auditCount();
-  const approve = { outcome: 'approve', grantedAmount: 20_000_000, projectStart: '2027-01-01', motivation: 'Beviljas' };
+  const approve = { outcome: 'approve', grantedAmount: 20_000_000, projectStart: await h.today(), motivation: 'Beviljas' };
   const wrongTier = await c.refusal('decide', people.director, approve);
   expect(wrongTier).toMatchObject({ type: REFUSAL.role, details: [{ rule: 'delegation', tier: 'ks-ekonomiutskott' }] });
   expect((await c.refusal('decide', people.committee, { ...approve, grantedAmount: 25_000_000 })).message).toMatch(/^grant-exceeds-request/);
   expect((await c.refusal('decide', people.committee, approve)).message).toMatch(/^owner-operation-cost-accepted/);
-  // 15 mnkr is within the city director's delegation: the grant, not the request, picks the tier.
-  expect((await c.refusal('decide', people.committee, { ...approve, grantedAmount: 15_000_000 })).type).toBe(REFUSAL.role);
+  // 15 mnkr is within the city director's delegation, and so within the committee's above it: both pass delegation.
+  expect((await c.refusal('decide', people.director, { ...approve, grantedAmount: 15_000_000 })).message).toMatch(/^owner-operation-cost-accepted/);
+  expect((await c.refusal('decide', people.committee, { ...approve, grantedAmount: 15_000_000 })).message).toMatch(/^owner-operation-cost-accepted/);
+  // Both are offered the decision: the director may grant up to 15 mnkr of the 20 applied for.
+  const view = await c.view();
+  expect(allowedActionsFor(view, people.director, Date.now())).toContain('decide');
+  expect(allowedActionsFor(view, people.committee, Date.now())).toContain('decide');
   expect(await c.auditCount()).toBe(before);
 
+  const reduced = await h.start();
+  await reduced.toDecision(application({ totalCost: 20_000_000 }));
+  const v = await reduced.act('decide', people.committee, { ...approve, grantedAmount: 15_000_000 });
+  expect(v).toMatchObject({ stage: 'execution', grantedAmount: 15_000_000, decision: { tier: 'stadsdirektor', by: 'erik' } });
+  // Termination of a 15 mnkr grant: the director may, and so may the committee.
+  expect(allowedActionsFor(v, people.director, Date.now())).toContain('terminate');
+  expect(allowedActionsFor(v, people.committee, Date.now())).toContain('terminate');
+
   const big = await h.start();
-  await big.toDecision(application({ totalCost: 150_000_000, plannedEnd: '2027-12-31' }));
-  const frame = await big.refusal('decide', people.committee, { ...approve, grantedAmount: 150_000_000 });
+  await big.toDecision(application({ totalCost: 150_000_000, plannedEnd: `${NEXT_YEAR}-12-31` }));
+  const frame = await big.refusal('decide', people.committee, { ...approve, grantedAmount: 150_000_000, projectStart: `${NEXT_YEAR}-01-01` });
   expect(frame).toMatchObject({ type: REFUSAL.rule, details: [{ rule: 'portfolio-frame' }] });
   expect((await big.view()).stage).toBe('decision');
+});
+
+test('double counting: two applications naming the same saving at the same moment cannot both escape the check', async () => {
+  for (let round = 0; round < 3; round++) {
+    const key = `gemensam:samtidig-${round}`;
+    const [a, b] = await Promise.all([h.start(), h.start()]);
+    await Promise.all([a.act('screen-idea', people.officer, { outcome: 'approve' }), b.act('screen-idea', people.officer, { outcome: 'approve' })]);
+    const [va, vb] = await Promise.all([a, b].map((c) => c.act('submit-application', people.applicant, application({ savingsClaims: [{ key, amountPerYear: 100_000 }] }))));
+    // The one that booked second sees the first.
+    expect([va.doubleCount.length, vb.doubleCount.length].sort()).toEqual([0, 1]);
+    const flagged = va.doubleCount.length ? va : vb;
+    expect(flagged.doubleCount[0]).toEqual({ key, conflictingCases: [flagged === va ? b.id : a.id] });
+  }
 });
 
 test('return to beredning (preparation) takes the recommendation, council and budget check anew', async () => {
@@ -146,7 +175,7 @@ test('withdrawal: any time before the decision, never after', async () => {
 
   const granted = await h.start();
   await granted.toDecision();
-  await granted.act('decide', people.director, { outcome: 'approve', grantedAmount: 1_800_000, projectStart: '2027-01-01', motivation: 'Beviljas' });
+  await granted.act('decide', people.director, { outcome: 'approve', grantedAmount: 1_800_000, projectStart: await h.today(), motivation: 'Beviljas' });
   const refused = await granted.refusal('withdraw', people.applicant, {});
   expect(refused.type).toBe(REFUSAL.stage);
   expect(refused.details[0]).toMatchObject({ stage: 'execution' });
