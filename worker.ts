@@ -1,7 +1,7 @@
 // Starts a Temporal worker: the workflows bundle plus activities built from real dependencies.
 import { Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { createOutboxSweeper } from './activities/notifications';
+import { createOutboxRelay } from './activities/outboxRelay';
 import { loadConfig, type Config } from './config';
 import { openConfiguredDatabase, type Database } from './db/client';
 import { seedReferenceData } from './db/seed';
@@ -27,12 +27,12 @@ export async function startWorker(config: Config, shared?: { database: Database 
     maxCachedWorkflows: config.temporal.cachedCases,
     activities: createActivities({ db: database.db, mailer, mail: config.mail }),
   });
-  const sweeper = createOutboxSweeper({ db: database.db, mailer, mail: config.mail, intervalMs: 15_000 });
-  sweeper.start();
+  const relay = createOutboxRelay({ db: database.db, mailer, mail: config.mail, database });
+  await relay.start();
   const running = worker.run();
   return {
     async shutdown() {
-      await sweeper.stop();
+      await relay.stop();
       worker.shutdown();
       await running;
       await connection.close();

@@ -1,6 +1,7 @@
 // The emails of a case. The planner turns a step's notification intents into outbox drafts (address,
-// language, rendered template); deliverEmails and the sweeper send outbox rows. What the dashboard shows of
-// the outbox is counted in db/outbox.ts.
+// language, rendered template); the outbox relay (outboxRelay.ts) sends outbox rows, and so does the
+// deliverEmails activity that cases recorded before the relay still schedule. What the dashboard shows of the
+// outbox is counted in db/outbox.ts.
 //
 // Exactly once as the recipient sees it: every email is an outbox row first (one per case, step, template
 // and recipient), and only the caller that claims a row sends it. The claim is an UPDATE from 'pending' to
@@ -8,13 +9,12 @@
 // the attempt number as the claim's token. A row's sent_at is when it was last handed to SMTP: the claim
 // while 'sending', acceptance once 'sent', refusal once 'failed'.
 // The one window left: a process that dies after SMTP accepted a message and before the row is marked sent
-// leaves the row 'sending'. The sweeper sends such a row again after staleSendingAfterMs (minutes, far
+// leaves the row 'sending'. The relay sends such a row again after staleSendingAfterMs (minutes, far
 // beyond the SMTP timeouts), so that message may arrive twice; the copy has the same deterministic
 // Message-ID, by which receiving systems can recognise it.
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, eq, lt, ne, notInArray, sql, type SQL } from 'drizzle-orm';
-import pino, { type Logger } from 'pino';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { outboxCounts } from '../db/outbox';
@@ -140,7 +140,7 @@ export function messageId(caseId: string, seq: number, template: EmailTemplate, 
 
 // ---- delivery: outbox → SMTP -----------------------------------------------------------------------
 
-interface DeliveryDeps { db: Db; mailer: Mailer; mail: Mail }
+export interface DeliveryDeps { db: Db; mailer: Mailer; mail: Mail }
 type Outcome = 'sent' | 'failed' | 'pending';
 export type DeliveryCounts = Record<Outcome, number>;
 
@@ -162,8 +162,8 @@ export function createNotificationActivities(deps: DeliveryDeps): Pick<CaseActiv
   };
 }
 
-/** Sends pending rows in scope one by one, fewest attempts first, until none is left that this run has not tried. */
-async function deliverPending(deps: DeliveryDeps, scope: SQL, { stopAtTransient }: { stopAtTransient: boolean }): Promise<DeliveryCounts> {
+/** Sends pending rows in scope (all when undefined) one by one, fewest attempts first, until none is left that this run has not tried. */
+export async function deliverPending(deps: DeliveryDeps, scope: SQL | undefined, { stopAtTransient }: { stopAtTransient: boolean }): Promise<DeliveryCounts> {
   const done: DeliveryCounts = { sent: 0, failed: 0, pending: 0 };
   const tried: number[] = [];
   for (;;) {
@@ -264,62 +264,9 @@ async function stepCounts(db: Db, step: SQL): Promise<DeliveryCounts> {
 
 // ---- the sweeper: rows whose activity gave up ----------------------------------------------------
 
-export interface OutboxSweeper {
-  start(): void;
-  /** Stops the loop and waits for a sweep under way. */
-  stop(): Promise<void>;
-  /** One sweep now; what the loop runs every intervalMs. */
-  sweep(): Promise<DeliveryCounts>;
+/** Rows a process left 'sending' longer ago than `ms` (it died mid-send) go back to pending, to be sent again. */
+export async function releaseStaleSending(db: Db, ms: number): Promise<void> {
+  await db.update(outbox)
+    .set({ status: 'pending', lastError: 'interrupted while sending; sent again' })
+    .where(and(eq(outbox.status, 'sending'), lt(outbox.sentAt, sql`now() - ${Math.max(0, Math.round(ms))}::integer * interval '1 millisecond'`)));
 }
-
-/**
- * Sends pending rows older than pendingAfterMs (the step's own activity goes first), e.g. after the mail
- * server was down longer than the activity's retries, and sends again rows left 'sending' by a process
- * that died (see the top of this file). Safe beside deliverEmails and other sweepers: the same claim.
- * A sweep stops at the first row the server could not take and tries again next interval.
- */
-export function createOutboxSweeper({
-  db, mailer, mail, intervalMs, pendingAfterMs = 5_000, staleSendingAfterMs = 10 * 60_000, logger = pino({ name: 'outbox' }),
-}: DeliveryDeps & { intervalMs: number; pendingAfterMs?: number; staleSendingAfterMs?: number; logger?: Logger }): OutboxSweeper {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let started = false;
-
-  async function sweep(): Promise<DeliveryCounts> {
-    await db.update(outbox)
-      .set({ status: 'pending', lastError: 'interrupted while sending; sent again' })
-      .where(and(eq(outbox.status, 'sending'), lt(outbox.sentAt, ago(staleSendingAfterMs))));
-    return deliverPending({ db, mailer, mail }, lt(outbox.createdAt, ago(pendingAfterMs)), { stopAtTransient: true });
-  }
-
-  function tick() {
-    running = sweep()
-      .then((done) => { if (done.sent + done.failed + done.pending > 0) logger.info(done, 'outbox swept'); })
-      .catch((err: unknown) => { logger.warn({ error: maskAddresses(String(err)) }, 'outbox sweep failed'); })
-      .finally(() => {
-        running = undefined;
-        if (started) schedule();
-      });
-  }
-
-  function schedule() {
-    timer = setTimeout(tick, intervalMs);
-    timer.unref();
-  }
-
-  return {
-    start() {
-      if (started) return;
-      started = true;
-      schedule();
-    },
-    async stop() {
-      started = false;
-      clearTimeout(timer);
-      await running;
-    },
-    sweep,
-  };
-}
-
-const ago = (ms: number) => sql`now() - ${Math.max(0, Math.round(ms))}::integer * interval '1 millisecond'`;

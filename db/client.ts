@@ -9,7 +9,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import * as schema from './schema';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -18,8 +18,17 @@ export interface Database {
   db: Db;
   kind: 'postgres' | 'pglite';
   migrate(): Promise<void>;
+  /**
+   * Calls onNotify for every NOTIFY on the channel, and once more whenever the listening connection comes
+   * back after it was lost (a notification may have been missed meanwhile). Resolves once listening.
+   */
+  listen(channel: string, onNotify: () => void): Promise<Listener>;
   close(): Promise<void>;
 }
+
+export interface Listener { close(): Promise<void> }
+
+const LISTEN_RETRY_MS = { initial: 500, max: 30_000 };
 
 const migrationsFolder = path.join(__dirname, 'migrations');
 
@@ -37,6 +46,7 @@ export function openDatabase(target: { url: string } | { dir?: string }, opts: {
       db,
       kind: 'postgres',
       migrate: () => migratePg(drizzlePg(pool), { migrationsFolder }),
+      listen: (channel, onNotify) => listenPg(target.url, channel, onNotify),
       close: () => pool.end(),
     };
   }
@@ -47,7 +57,58 @@ export function openDatabase(target: { url: string } | { dir?: string }, opts: {
     db,
     kind: 'pglite',
     migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder }),
+    async listen(channel, onNotify) {
+      const unlisten = await client.listen(channel, () => onNotify());
+      return { close: () => unlisten() };
+    },
     close: () => client.close(),
+  };
+}
+
+/**
+ * LISTEN on a connection of its own (a pooled one would be handed back and stop listening). A lost
+ * connection is opened again with backoff, and onNotify runs once it listens again.
+ */
+async function listenPg(url: string, channel: string, onNotify: () => void): Promise<Listener> {
+  let client: Client | undefined;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  let delay = LISTEN_RETRY_MS.initial;
+
+  const connect = async (): Promise<void> => {
+    const c = new Client({ connectionString: url });
+    c.on('notification', (n) => { if (n.channel === channel) onNotify(); });
+    c.on('error', () => again(c));
+    c.on('end', () => again(c));
+    await c.connect();
+    await c.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
+    client = c;
+    delay = LISTEN_RETRY_MS.initial;
+  };
+  const again = (lost: Client) => {
+    if (closed || client !== lost) return;
+    client = undefined;
+    void lost.end().catch(() => undefined);
+    const attempt = () => {
+      retry = undefined;
+      if (closed) return;
+      connect().then(onNotify, () => {
+        delay = Math.min(delay * 2, LISTEN_RETRY_MS.max);
+        retry = setTimeout(attempt, delay);
+        retry.unref();
+      });
+    };
+    retry = setTimeout(attempt, delay);
+    retry.unref();
+  };
+
+  await connect();
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+    },
   };
 }
 

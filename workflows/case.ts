@@ -129,7 +129,7 @@ export async function caseWorkflow(input: CaseInput, carried?: CaseState): Promi
     else await condition(changed, Math.max(1, next - now()));
     await exclusive(fireDueTimers);
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
+    if (info.continueAsNewSuggested || info.historyLength > (input.historyLimit ?? MAX_HISTORY_EVENTS)) {
       await condition(allHandlersFinished);
       await Promise.all(deliveries());
       await continueAsNew<typeof caseWorkflow>(input, state);

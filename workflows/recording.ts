@@ -1,6 +1,7 @@
 // One step recorded: the view brought up to date (status, deadlines, sequence), the applicant told of a change
 // they can see, and the step written (audit row, read model, outbox) inside the workflow task that takes it.
-// Emails then leave through the outbox; the case never waits for them.
+// Emails then leave through the outbox relay in the worker, woken by the step's commit: one engine round
+// trip per step, and the case never waits for them.
 import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities/contract';
 import type { CaseState } from './caseState';
@@ -20,13 +21,24 @@ const localPersistence = proxyLocalActivities<Pick<CaseActivities, 'recordStep'>
 const RECORD_STEP_LOCALLY = 'record-step-locally';
 const mail = proxyActivities<Pick<CaseActivities, 'deliverEmails'>>({
   startToCloseTimeout: '1 minute',
-  // After these the outbox sweeper takes over, so a long SMTP outage never holds the case.
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
 });
 
+/**
+ * One round trip through the engine per step: the lookups and reservations a step asks for run as local
+ * activities in the step's own workflow task (each is one short, idempotent transaction), and emails leave
+ * through the outbox relay instead of an activity per step. Cases recorded before this patch go on with
+ * scheduled activities until they reach it live.
+ */
+const ONE_ROUND_TRIP = 'one-round-trip-per-step';
+const localLookups = proxyLocalActivities<StepActivities>({ startToCloseTimeout: '30 seconds', retry: STEP_RETRY });
+const lookups = () => (patched(ONE_ROUND_TRIP) ? localLookups : persistence);
+
 /** What steps ask of the outside world besides recording. */
 export const stepActivities: StepActivities = {
-  findSavingsConflicts: persistence.findSavingsConflicts, bookSavingsClaims: persistence.bookSavingsClaims, reserveFrame: persistence.reserveFrame,
+  findSavingsConflicts: (caseId, keys) => lookups().findSavingsConflicts(caseId, keys),
+  bookSavingsClaims: (caseId, claims) => lookups().bookSavingsClaims(caseId, claims),
+  reserveFrame: (args) => lookups().reserveFrame(args),
 };
 
 export interface StepToRecord {
@@ -42,7 +54,7 @@ export interface StepToRecord {
 
 export interface Recorder {
   record(step: StepToRecord): Promise<void>;
-  /** Email deliveries still running, awaited before the case closes or continues as new. */
+  /** Email deliveries still running (cases before the relay), awaited before the case closes or continues as new. */
   deliveries(): Promise<unknown>[];
 }
 
@@ -72,7 +84,7 @@ export function recorder(state: CaseState, now: () => number): Recorder {
         stageBefore: step.stageBefore, stageAfter: view.stage, input: step.input ?? null, outcome: step.outcome ?? null,
         motivation: step.motivation, decision: step.decision, view, notifications,
       });
-      if (notifications.length > 0) {
+      if (notifications.length > 0 && !patched(ONE_ROUND_TRIP)) {
         const delivery = mail.deliverEmails(view.id, view.seq).catch(() => undefined).finally(() => running.delete(delivery));
         running.add(delivery);
       }

@@ -42,6 +42,8 @@ export interface CaseInput {
   /** Portfolio ids an application may name, and those that are experimental (waive exact benefit figures). */
   portfolios: string[];
   experimentalPortfolios: string[];
+  /** History events after which the case continues as new; MAX_HISTORY_EVENTS when absent. */
+  historyLimit?: number;
 }
 
 export type ReportType = 'sixWeek' | 'tertial1' | 'tertial2' | 'yearEnd' | 'final' | 'effect';

@@ -10,6 +10,7 @@ import type { Express } from 'express';
 import pino from 'pino';
 import request from 'supertest';
 import { createActivities } from '../../activities';
+import { createOutboxRelay } from '../../activities/outboxRelay';
 import { createPersistenceActivities } from '../../activities/persistence';
 import { createApp, type AppDeps } from '../../api/app';
 import { signToken, type Claims } from '../../api/auth';
@@ -73,7 +74,9 @@ export async function apiHarness(opts: { worker?: boolean } = {}): Promise<ApiHa
       activities: createActivities({ db: database.db, mailer, mail: config.mail }),
     });
     const running = worker.run();
-    stopWorker = async () => { worker.shutdown(); await running; };
+    const relay = createOutboxRelay({ db: database.db, mailer, mail: config.mail, database, logger: pino({ level: 'silent' }) });
+    await relay.start();
+    stopWorker = async () => { worker.shutdown(); await running; await relay.stop(); };
   }
   const deps: AppDeps = { db: database.db, temporal: env.client, config, mailer, logger: pino({ level: 'silent' }) };
   const app = createApp(deps);

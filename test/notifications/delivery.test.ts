@@ -1,10 +1,11 @@
-// Steps recorded and their emails delivered through a real SMTP server, as the worker does it:
-// recordStep writes the outbox rows, deliverEmails and the sweeper send them.
+// Steps recorded and their emails delivered through a real SMTP server, as the worker does it: recordStep
+// writes the outbox rows and notifies; the outbox relay sends them (and the deliverEmails activity, which
+// cases recorded before the relay still schedule).
 import { ApplicationFailure } from '@temporalio/common';
 import { asc, eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { createActivities } from '../../activities';
-import { createOutboxSweeper, type OutboxSweeper } from '../../activities/notifications';
+import { createOutboxRelay, type OutboxRelay } from '../../activities/outboxRelay';
 import { loadConfig } from '../../config';
 import { outboxHealth } from '../../db/outbox';
 import { outbox } from '../../db/schema';
@@ -39,8 +40,10 @@ afterAll(async () => {
   await Promise.all([smtp.close(), database.close()]);
 });
 
-const sweeper = (over: { pendingAfterMs?: number; intervalMs?: number } = {}): OutboxSweeper =>
-  createOutboxSweeper({ db: database.db, mailer, mail, intervalMs: 60_000, pendingAfterMs: 0, logger: silent, ...over });
+/** A relay that sweeps only hourly: what it sends in a test, a notification or its retry made it send. */
+const relay = (): OutboxRelay => createOutboxRelay({
+  db: database.db, mailer, mail, database, sweepEveryMs: 3_600_000, retry: { initialMs: 20, maxMs: 200 }, logger: silent,
+});
 
 async function recordAndDeliver(step: StepRecord) {
   await activities.recordStep(step);
@@ -111,7 +114,20 @@ it('delivers each email once when the step is delivered twice, and twice at the 
   expect((await rowsOf('PK-2026-0203')).map((r) => [r.status, r.attempts])).toEqual([['sent', 1], ['sent', 1]]);
 });
 
-it('while the mail server is down the rows wait; when it is back the sweeper sends each once', async () => {
+it('a step\'s emails leave when the step commits: the relay is woken by the notification alone', async () => {
+  const listening = relay();
+  await listening.start();
+  try {
+    const story = new CaseStory('PK-2026-0207');
+    await activities.recordStep(story.started());
+    await until(async () => (await rowsOf('PK-2026-0207')).every((r) => r.status === 'sent'));
+    expect(receivedFor('PK-2026-0207').map((m) => m.to[0]).sort()).toEqual([actors.applicant.email, OFFICE].sort());
+  } finally {
+    await listening.stop();
+  }
+});
+
+it('while the mail server is down the rows wait; the relay tries again with backoff and sends each once when it is back', async () => {
   const story = new CaseStory('PK-2026-0204');
   const step = story.started();
   await activities.recordStep(step);
@@ -123,14 +139,16 @@ it('while the mail server is down the rows wait; when it is back the sweeper sen
   const waiting = await rowsOf('PK-2026-0204');
   expect(waiting.map((r) => [r.status, r.attempts])).toEqual([['pending', 1], ['pending', 1]]);
   expect(waiting[0].lastError).toMatch(/ESOCKET|ECONNECTION|ECONNREFUSED/);
-  // A sweep while the server is still down tries once and leaves the rows for later.
-  expect(await sweeper().sweep()).toEqual({ sent: 0, failed: 0, pending: 1 });
+  // A pass while the server is still down tries once and leaves the rows for later.
+  expect(await relay().deliver()).toEqual({ sent: 0, failed: 0, pending: 1 });
 
+  // Started while the server is down, the relay tries again by itself: no step and no sweep wakes it.
+  const retrying = relay();
+  await retrying.start();
+  await until(async () => (await rowsOf('PK-2026-0204')).some((r) => r.attempts >= 3));
   await smtp.start();
-  const loop = sweeper({ intervalMs: 20 });
-  loop.start();
   await until(async () => (await rowsOf('PK-2026-0204')).every((r) => r.status === 'sent'));
-  await loop.stop();
+  await retrying.stop();
   // The activity's own retry afterwards finds nothing left to send.
   await expect(activities.deliverEmails(step.caseId, step.seq)).resolves.toEqual({ sent: 2, failed: 0, pending: 0 });
 
@@ -170,18 +188,16 @@ it('a refused address is marked failed with the reason, the office is told once,
   expect(JSON.stringify(health)).not.toContain('@');
 });
 
-it('the sweeper leaves fresh rows to their activity and rows in flight alone, and resends a row a dead process left sending', async () => {
+it('the relay leaves rows in flight alone, and resends a row a dead process left sending', async () => {
   const story = new CaseStory('PK-2026-0206');
   const step = story.started();
   await activities.recordStep(step);
   const [receipt, officers] = await rowsOf('PK-2026-0206');
 
-  expect(await sweeper({ pendingAfterMs: 60_000 }).sweep()).toEqual({ sent: 0, failed: 0, pending: 0 });
-
   // The receipt was claimed an hour ago by a process that died; the officers' email is being sent right now.
   await database.db.update(outbox).set({ status: 'sending', attempts: 1, sentAt: sql`now() - interval '1 hour'` }).where(eq(outbox.id, receipt.id));
   await database.db.update(outbox).set({ status: 'sending', attempts: 1, sentAt: sql`now()` }).where(eq(outbox.id, officers.id));
-  expect(await sweeper().sweep()).toEqual({ sent: 1, failed: 0, pending: 0 });
+  expect(await relay().deliver()).toEqual({ sent: 1, failed: 0, pending: 0 });
 
   const after = await rowsOf('PK-2026-0206');
   expect(after.map((r) => [r.template, r.status, r.attempts])).toEqual([['receipt', 'sent', 2], ['case-arrived', 'sending', 1]]);

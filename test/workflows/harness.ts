@@ -9,7 +9,9 @@ import { Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { asc, eq, sql } from 'drizzle-orm';
+import pino from 'pino';
 import { createActivities } from '../../activities';
+import { createOutboxRelay } from '../../activities/outboxRelay';
 import { loadConfig } from '../../config';
 import { seedReferenceData } from '../../db/seed';
 import { auditEvents, councilMeetings, outbox, portfolioFrames } from '../../db/schema';
@@ -69,7 +71,7 @@ export interface Harness {
   env: TestWorkflowEnvironment;
   database: TestDatabase;
   smtp: TestSmtpServer;
-  start(opts?: { caseId?: string; rules?: Partial<RuleSet>; idea?: Partial<IdeaInput>; actor?: Actor }): Promise<CaseDriver>;
+  start(opts?: { caseId?: string; rules?: Partial<RuleSet>; idea?: Partial<IdeaInput>; actor?: Actor; historyLimit?: number }): Promise<CaseDriver>;
   /** The Stockholm date on the test server's clock, which moves on as tests sleep. */
   today(): Promise<string>;
   close(): Promise<void>;
@@ -99,6 +101,9 @@ export async function createHarness(name: string): Promise<Harness> {
     activities: createActivities({ db: database.db, mailer, mail: config.mail }),
   });
   const running = worker.run();
+  // As in the worker: the relay sends what each step writes to the outbox.
+  const relay = createOutboxRelay({ db: database.db, mailer, mail: config.mail, database, logger: pino({ level: 'silent' }) });
+  await relay.start();
   let counter = 0;
   const started: WorkflowHandle[] = [];
   return {
@@ -110,6 +115,7 @@ export async function createHarness(name: string): Promise<Harness> {
       const input: CaseInput = {
         caseId, idea: { ...idea, ...opts.idea }, actor: opts.actor ?? people.applicant,
         ruleSet: { version: 1, ...DEFAULT_RULES, ...opts.rules }, portfolios: ['p1', 'p2', 'p3', 'p4', 'p5'], experimentalPortfolios: ['p5'],
+        ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}),
       };
       const handle = await env.client.workflow.start(CASE_WORKFLOW, { taskQueue, workflowId: caseId, args: [input] });
       started.push(handle);
@@ -129,6 +135,7 @@ export async function createHarness(name: string): Promise<Harness> {
       }
       worker.shutdown();
       await running;
+      await relay.stop();
       mailer.close();
       await Promise.all([env.teardown(), database.close(), smtp.close()]);
     },

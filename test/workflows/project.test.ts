@@ -10,7 +10,8 @@ beforeAll(async () => { h = await createHarness('project'); });
 afterAll(() => h?.close());
 
 test('three years of execution with all reports, closure and two effect follow-ups', async () => {
-  const c = await h.start({ rules: { followUpOffsets: ['P6M', 'P12M'] } });
+  // A short history limit: the years of execution run in several runs, each continuing as new.
+  const c = await h.start({ rules: { followUpOffsets: ['P6M', 'P12M'] }, historyLimit: 300 });
   const [y1, y2, y3] = [NEXT_YEAR, NEXT_YEAR + 1, NEXT_YEAR + 2];
   const start = `${y1}-01-01`;
   const end = `${y3}-12-31`;
