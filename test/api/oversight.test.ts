@@ -5,7 +5,7 @@ import request from 'supertest';
 import { frameReservations } from '../../db/schema';
 import { stockholmYear } from '../../workflows/calendar';
 import type { CaseView, Report } from '../../workflows/types';
-import { actors, application, CaseStory, reportSchedule } from '../support/steps';
+import { actors, application, CaseStory } from '../support/steps';
 import { apiHarness, expectProblem, type ApiHarness } from './support';
 
 let h: ApiHarness;
