@@ -36,7 +36,8 @@ const BODIES: Record<ActionName, object> = {
   'request-completion': { missing: ['Tillgänglighetsanalys'] },
   recommend: { recommendation: 'support', motivation: 'God nytta för medborgarna' },
   'schedule-council': { meetingId: 'UR-2026-12-10' },
-  'council-opinion': { opinion: 'recommend', priority: 1 },
+  // No rank: ranks are unique within a portfolio on a meeting, and these cases share one (test/api/followUp.test.ts ranks).
+  'council-opinion': { opinion: 'recommend' },
   'budget-check': { outcome: 'ok' },
   decide: { outcome: 'approve', grantedAmount: 2_000_000, projectStart: '2027-01-01', motivation: 'Ryms i ramen' },
   'submit-report': { reportId: 'S1', time: 'green', cost: 'green', scope: 'green', spentToDate: 100_000, forecastTotalCost: 2_000_000, forecastEndDate: '2027-12-31' },
