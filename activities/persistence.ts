@@ -10,14 +10,12 @@ import { councilMeetingExists } from '../db/referenceData';
 import {
   cases, changeRequests, councilAgenda, decisions, frameReservations, outbox, portfolioFrames, portfolios, reports, savingsClaims,
 } from '../db/schema';
-import type { CaseView, FrameReservation, SavingsConflict, Stage, StepRecord } from '../workflows/types';
+import { claimStatus } from '../workflows/savings';
+import type { CaseView, FrameReservation, SavingsConflict, StepRecord } from '../workflows/types';
 import type { CaseActivities, EmailPlanner } from './contract';
 
 export type PersistenceActivities = Pick<CaseActivities, 'recordStep' | 'findSavingsConflicts' | 'bookSavingsClaims' | 'reserveFrame'>;
 
-
-/** Stages where a case ended without money: its savings claims no longer block anyone. */
-const ENDED_UNGRANTED: Stage[] = ['rejected', 'withdrawn', 'lapsed', 'redirected'];
 
 export function createPersistenceActivities({ db, planEmails }: { db: Db; planEmails: EmailPlanner }): PersistenceActivities {
   return {
@@ -126,60 +124,26 @@ async function projectView(tx: Db, v: CaseView): Promise<void> {
   }
 
   const claims = v.application?.savingsClaims ?? [];
-  const removed = new Set(v.doubleCount.filter((d) => d.resolution === 'removed').map((d) => d.key));
-  // An approved case keeps its claims booked for good, completed or terminated: a realised saving is not booked twice.
-  const ended = ENDED_UNGRANTED.includes(v.stage);
   const keys = claims.map((c) => c.key);
   await tx.delete(savingsClaims).where(and(eq(savingsClaims.caseId, v.id), keys.length > 0 ? notInArray(savingsClaims.key, keys) : undefined));
   for (const c of claims) {
     const row = {
       description: c.description ?? null,
       amountPerYear: c.amountPerYear ?? null,
-      status: removed.has(c.key) ? 'removed' : ended ? 'closed' : 'live',
+      status: claimStatus(v, c.key),
     };
     await tx.insert(savingsClaims).values({ caseId: v.id, key: c.key, ...row })
       .onConflictDoUpdate({ target: [savingsClaims.caseId, savingsClaims.key], set: row });
   }
 }
 
-type DecisionRow = Omit<typeof decisions.$inferInsert, 'caseId' | 'seq' | 'decidedBy' | 'at'>;
-
-/** The structured decision a decision-like step took, read from the view it produced; null for other steps. */
-function decisionOf(step: StepRecord): DecisionRow | null {
-  const v = step.view;
-  switch (step.action) {
-    case 'screen-idea':
-      return v.idea.screening ? { kind: 'screening', outcome: v.idea.screening.outcome, motivation: v.idea.screening.reason } : null;
-    case 'recommend':
-      return v.preparation ? { kind: 'preparation', outcome: v.preparation.recommendation, motivation: v.preparation.motivation } : null;
-    case 'council-opinion':
-      return v.council?.opinion ? { kind: 'council', outcome: v.council.opinion, motivation: v.council.comment } : null;
-    case 'budget-check':
-      return v.budgetCheck ? { kind: 'budget', outcome: v.budgetCheck.outcome, motivation: v.budgetCheck.remarks } : null;
-    case 'decide':
-      return v.decision ? {
-        kind: 'grant', outcome: v.decision.outcome, amount: v.decision.grantedAmount, tier: v.decision.tier, motivation: v.decision.motivation,
-      } : null;
-    case 'decide-change': {
-      // Only one change request is open at a time, so the one just decided is the newest.
-      const c = v.changeRequests[v.changeRequests.length - 1];
-      return c ? { kind: 'change', outcome: c.status, amount: c.newTotalCost, tier: c.tier, motivation: c.motivation } : null;
-    }
-    case 'terminate':
-      return { kind: 'termination', outcome: 'terminated', amount: v.grantedAmount, tier: v.grantTier, motivation: v.terminated?.motivation };
-    case 'approve-closure':
-      return { kind: 'closure', outcome: 'approved', motivation: v.closure?.comment };
-    default:
-      return null;
-  }
-}
-
+/** The decision the step took, with its grounds, as the workflow named it. */
 async function recordDecision(tx: Db, step: StepRecord): Promise<void> {
-  const d = decisionOf(step);
+  const d = step.decision;
   if (!d) return;
   await tx.insert(decisions).values({
     caseId: step.caseId, seq: step.seq, decidedBy: step.actor.id, at: step.at,
-    ...d, motivation: step.motivation ?? d.motivation ?? null,
+    kind: d.kind, outcome: d.outcome, amount: d.amount ?? null, tier: d.tier ?? null, motivation: step.motivation ?? null,
   }).onConflictDoNothing();
 }
 

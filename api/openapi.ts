@@ -107,6 +107,7 @@ export function openApiDocument(ops: Operation[], extraPaths: Record<string, Jso
       summary: op.summary,
       ...(op.description || roles ? { description: `${op.description ?? ''}${roles}`.trim() } : {}),
       ...(op.access === 'anyone' ? { security: [] } : {}),
+      'x-roles': op.access,
       parameters: [
         ...parameters(op.params, 'path'),
         ...parameters(op.query, 'query'),

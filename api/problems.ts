@@ -7,7 +7,7 @@ import { REFUSALS, RULES, type RefusalKind, type RuleId } from '../workflows/voc
 
 export const PROBLEM_BASE = 'https://projektkontoret.stockholm.se/problems/';
 
-const KINDS = {
+export const PROBLEM_KINDS = {
   'malformed-request': { status: 400, sv: 'Felaktig begäran', en: 'Malformed request' },
   'validation-failed': { status: REFUSALS.invalid.status, sv: 'Ogiltiga uppgifter', en: 'Invalid input' },
   unauthenticated: { status: 401, sv: 'Inloggning krävs', en: 'Authentication required' },
@@ -24,8 +24,8 @@ const KINDS = {
   internal: { status: 500, sv: 'Internt fel', en: 'Internal error' },
 } as const;
 
-export type ProblemKind = keyof typeof KINDS;
-export const problemStatus = (kind: ProblemKind): number => KINDS[kind].status;
+export type ProblemKind = keyof typeof PROBLEM_KINDS;
+export const problemStatus = (kind: ProblemKind): number => PROBLEM_KINDS[kind].status;
 
 export interface FieldError { path: string; message: string }
 
@@ -39,7 +39,7 @@ export class HttpProblem extends Error {
   constructor(readonly kind: ProblemKind, readonly detail: string, readonly extra: Record<string, unknown> = {}) {
     super(detail);
   }
-  get status(): number { return KINDS[this.kind].status; }
+  get status(): number { return PROBLEM_KINDS[this.kind].status; }
 }
 
 /** A broken rule the API checks itself (it can look things up, the workflow cannot), named in the problem. */
@@ -52,7 +52,7 @@ export function problemBody(req: Request, problem: HttpProblem): Record<string, 
   const lang = req.acceptsLanguages('sv', 'en') === 'en' ? 'en' : 'sv';
   return {
     type: PROBLEM_BASE + problem.kind,
-    title: KINDS[problem.kind][lang],
+    title: PROBLEM_KINDS[problem.kind][lang],
     status: problem.status,
     detail: problem.detail,
     instance: req.originalUrl.split('?')[0],

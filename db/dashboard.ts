@@ -4,7 +4,7 @@
 import { and, asc, eq, gte, inArray, lt, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { ApplicationInput, Report, Stage } from '../workflows/types';
 import type { Db } from './client';
-import { OVERDUE } from './readModel';
+import { LATE_REPORT_STATUSES } from '../workflows/reports';
 import { cases, reports } from './schema';
 
 export async function countsByStage(db: Db): Promise<Partial<Record<Stage, number>>> {
@@ -15,7 +15,7 @@ export async function countsByStage(db: Db): Promise<Partial<Record<Stage, numbe
 /** Reports overdue, and escalated (overdue past the escalation offset), now. */
 export async function lateReportCounts(db: Db): Promise<{ overdue: number; escalated: number }> {
   const rows = await db.select({ status: reports.status, n: sql<number>`count(*)`.mapWith(Number) }).from(reports)
-    .where(inArray(reports.status, OVERDUE)).groupBy(reports.status);
+    .where(inArray(reports.status, [...LATE_REPORT_STATUSES])).groupBy(reports.status);
   const by = Object.fromEntries(rows.map((r) => [r.status, r.n]));
   return { overdue: by.overdue ?? 0, escalated: by.escalated ?? 0 };
 }
@@ -30,7 +30,7 @@ export async function overdueReports(db: Db, { limit = 200 }: { limit?: number }
     caseId: reports.caseId, title: cases.title, organisation: cases.organisation,
     reportId: reports.id, type: reports.type, dueDate: reports.dueDate, status: reports.status,
   }).from(reports).innerJoin(cases, eq(cases.id, reports.caseId))
-    .where(inArray(reports.status, OVERDUE))
+    .where(inArray(reports.status, [...LATE_REPORT_STATUSES]))
     .orderBy(asc(reports.dueAt), asc(reports.caseId), asc(reports.id)).limit(limit);
 }
 

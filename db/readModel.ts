@@ -2,14 +2,13 @@
 // frame use (the dashboard's other figures are in db/dashboard.ts). Each is shaped to be answered from an
 // index (see db/schema.ts): lists page by a keyset (db/paging.ts), never by OFFSET.
 import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { LATE_REPORT_STATUSES } from '../workflows/reports';
 import type { ApplicantStatus, CaseView, Stage } from '../workflows/types';
 import { auditColumns, type AuditRow } from './audit';
 import type { Db } from './client';
 import { decodeCursor, isText, toPage, type Page } from './paging';
 import { auditEvents, cases, frameReservations, portfolioFrames, reports } from './schema';
 
-/** Statuses of a report past due and not received: overdue, or escalated to the officers. */
-export const OVERDUE = ['overdue', 'escalated'];
 
 /** An instant as the case view holds it (Date#toISOString, years 0001-9999): one PostgreSQL reads as a timestamptz. */
 export const isViewInstant = (v: unknown): boolean => typeof v === 'string' && /^(?!0000)\d{4}-/.test(v) && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v;
@@ -49,7 +48,7 @@ const summaryColumns = {
   stage: sql<Stage>`${cases.stage}`,
   applicantStatus: sql<ApplicantStatus>`${cases.view}->'applicantStatus'`,
   grantedAmount: cases.grantedAmount,
-  overdueReports: sql<number>`(SELECT count(*)::int FROM jsonb_array_elements(${cases.view}->'reports') r WHERE r->>'status' IN ('overdue', 'escalated'))`,
+  overdueReports: sql<number>`(SELECT count(*)::int FROM jsonb_array_elements(${cases.view}->'reports') r WHERE r->>'status' IN (${sql.join(LATE_REPORT_STATUSES.map((status) => sql`${status}`), sql`, `)}))`,
   ruleSetVersion: cases.ruleSetVersion,
   // As the view writes them (toISOString), which the cursor and the API give out.
   createdAt: sql<string>`${cases.view}->>'createdAt'`,
@@ -70,7 +69,7 @@ export async function listCases(db: Db, filter: CaseFilter, page: { limit?: numb
     where.push(sql`to_tsvector('simple', ${cases.id} || ' ' || ${cases.title}) @@ to_tsquery('simple', ${text})`);
   }
   if (filter.overdue) {
-    where.push(inArray(cases.id, db.select({ caseId: reports.caseId }).from(reports).where(inArray(reports.status, OVERDUE))));
+    where.push(inArray(cases.id, db.select({ caseId: reports.caseId }).from(reports).where(inArray(reports.status, [...LATE_REPORT_STATUSES]))));
   }
   if (page.cursor !== undefined) {
     const [createdAt, id] = decodeCursor<[string, string]>(page.cursor, [isViewInstant, isText]);

@@ -22,7 +22,7 @@ export const SEED_ORGANISATIONS: (typeof organisations.$inferInsert)[] = [
 ];
 
 /**
- * The five portfolios (fokusområden) of 2013 (seeds 000:1579-1593). Ids do not carry the name,
+ * The five portfolios (fokusområden) of the IT programme of 2013. Ids do not carry the name,
  * which may change over time.
  */
 export const SEED_PORTFOLIOS: (typeof portfolios.$inferInsert)[] = [
@@ -47,7 +47,7 @@ export const SEED_PORTFOLIOS: (typeof portfolios.$inferInsert)[] = [
     nameEn: 'Collaboration and information exchange with other authorities and organisations',
   },
   {
-    // Experimental: lighter requirements, no exact benefit figures (000:1741-1745).
+    // Experimental: lighter requirements, no exact benefit figures.
     id: 'p5', number: 5, experimental: true,
     nameSv: 'Innovativ verksamhetsutveckling med hjälp av it',
     nameEn: 'Innovative business development with IT',
@@ -56,7 +56,7 @@ export const SEED_PORTFOLIOS: (typeof portfolios.$inferInsert)[] = [
 
 /**
  * Yearly frame per portfolio in SEK (*design*): about 170 mnkr a year in all, the pace of the
- * 650 mnkr the city set aside for 2007-2010 (001:87); the experimental portfolio gets a small one.
+ * 650 mnkr the city set aside for 2007-2010; the experimental portfolio gets a small one.
  */
 export const SEED_FRAME_PER_YEAR: Record<string, number> = {
   p1: 40_000_000, p2: 40_000_000, p3: 40_000_000, p4: 40_000_000, p5: 10_000_000,

@@ -2,7 +2,7 @@
 // as applied for, as valued centrally and as realised; each savings claim as booked and as realised; the
 // expected users and time freed beside what the project says came of it. Pure: the API's evaluation
 // endpoint and the council's email after an effect report both build it from the case view.
-import { keptClaims } from '../workflows/steps/followUp';
+import { keptClaims } from '../workflows/savings';
 import type { CaseView, Report } from '../workflows/types';
 
 export const BENEFIT_PARTS = ['citizenBenefit', 'businessBenefit', 'developmentCost', 'operationCost'] as const;

@@ -1,8 +1,8 @@
-// The rule set in force until an admin posts another: defaults from ../shared/DOMAIN.md.
+// The rule set in force until an admin posts another: the defaults of docs/domain.md.
 import type { RuleSet } from './types';
 
 export const DEFAULT_RULES: Omit<RuleSet, 'version'> = {
-  // Stadsdirektören up to 15 mnkr per decision, above that KS ekonomiutskott (001:49-63).
+  // Stadsdirektören up to 15 mnkr per decision, above that KS ekonomiutskott.
   delegation: [
     { tier: 'stadsdirektor', upTo: 15_000_000 },
     { tier: 'ks-ekonomiutskott', upTo: null },

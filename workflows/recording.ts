@@ -7,7 +7,7 @@ import type { CaseState } from './caseState';
 import { editionOf } from './editions';
 import { applicantStatus, deadlines } from './status';
 import type { StepActivities } from './steps/step';
-import type { Actor, NotificationIntent, Stage } from './types';
+import type { Actor, Decision, NotificationIntent, Stage } from './types';
 import type { StepName } from './vocabulary';
 
 // A step must land eventually: retry without limit while the database is away.
@@ -36,6 +36,7 @@ export interface StepToRecord {
   input?: unknown;
   outcome?: unknown;
   motivation?: string;
+  decision?: Decision;
   notify?: NotificationIntent[];
 }
 
@@ -69,7 +70,7 @@ export function recorder(state: CaseState, now: () => number): Recorder {
       await recordStep({
         caseId: view.id, seq: view.seq, at: view.updatedAt, actor: step.actor, action: step.action,
         stageBefore: step.stageBefore, stageAfter: view.stage, input: step.input ?? null, outcome: step.outcome ?? null,
-        motivation: step.motivation, view, notifications,
+        motivation: step.motivation, decision: step.decision, view, notifications,
       });
       if (notifications.length > 0) {
         const delivery = mail.deliverEmails(view.id, view.seq).catch(() => undefined).finally(() => running.delete(delivery));

@@ -1,7 +1,7 @@
 // The case's data shapes, shared by workflows, activities and the API. The bodies people send are inferred
 // from their schemas (inputs.ts); the rest is what the workflow builds from them.
 import type { ActionInput, IdeaBody, RuleSetBody } from './inputs';
-import type { EmailTemplate, StepName } from './vocabulary';
+import type { DecisionKind, EmailTemplate, StepName } from './vocabulary';
 
 export const STAGES = [
   'idea', 'application', 'preparation', 'completion', 'council', 'decision', 'execution',
@@ -148,6 +148,9 @@ export interface NotificationIntent {
   data?: Record<string, unknown>;
 }
 
+/** A decision a step took: its kind and outcome, and for money the amount and the delegation tier. */
+export interface Decision { kind: DecisionKind; outcome: string; amount?: number | null; tier?: string | null }
+
 /** One recorded step of a case: becomes one audit row, one read-model upsert and its emails. */
 export interface StepRecord {
   caseId: string;
@@ -160,6 +163,8 @@ export interface StepRecord {
   input: unknown;
   outcome: unknown;
   motivation?: string;
+  /** The decision the step took, if it took one. */
+  decision?: Decision;
   view: CaseView;
   notifications: NotificationIntent[];
 }

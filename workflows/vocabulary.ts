@@ -20,6 +20,10 @@ export const SYSTEM_STEPS = [
 ] as const;
 export type SystemStep = (typeof SYSTEM_STEPS)[number];
 
+/** The kinds of decision a step takes, kept in structured form with their grounds. */
+export const DECISION_KINDS = ['screening', 'preparation', 'council', 'budget', 'grant', 'change', 'termination', 'closure'] as const;
+export type DecisionKind = (typeof DECISION_KINDS)[number];
+
 /** Every name an audit row's action can carry. */
 export type StepName = ActionName | SystemStep;
 

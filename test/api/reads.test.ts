@@ -121,7 +121,7 @@ describe('history', () => {
     ]);
     expect(res.body.items[7]).toMatchObject({
       caseSeq: 8, actor: { id: 'dora', roles: ['decider:stadsdirektor'] }, stageBefore: 'decision', stageAfter: 'execution',
-      motivation: null, input: expect.objectContaining({ outcome: 'approve', grantedAmount: 2_800_000 }), hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      motivation: 'Ryms i portföljens ram; tydlig nytta för medborgarna.', input: expect.objectContaining({ outcome: 'approve', grantedAmount: 2_800_000 }), hash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
   });
 

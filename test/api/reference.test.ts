@@ -115,6 +115,19 @@ describe('rule sets', () => {
     expect(unordered.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['delegation.1', 'reportInterval']);
     expectProblem(await h.post('/api/v1/rule-sets', 'officer', rules), 403, 'forbidden');
   });
+
+  test('due dates are days every year has, two tertial dates at most, and durations either day-sized or exact', async () => {
+    const refused = await h.post('/api/v1/rule-sets', 'admin', {
+      ...rules, tertialDueDates: ['02-30', '04-31'], yearEndDueDate: '02-29', reminderBefore: 'P1DT12H',
+    });
+    expectProblem(refused, 400, 'validation-failed');
+    expect(refused.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['reminderBefore', 'tertialDueDates.0', 'tertialDueDates.1', 'yearEndDueDate']);
+    const three = await h.post('/api/v1/rule-sets', 'admin', { ...rules, tertialDueDates: ['05-15', '09-15', '01-15'] });
+    expectProblem(three, 400, 'validation-failed');
+    expect(three.body.errors.map((e: { path: string }) => e.path)).toEqual(['tertialDueDates']);
+    const current = await h.get('/api/v1/rule-sets/current', 'admin');
+    expect(current.body.version).toBe(2);
+  });
 });
 
 describe('Idempotency-Key', () => {

@@ -1,5 +1,5 @@
-// recordStep and findSavingsConflicts: what one recorded step leaves in the read model, that a
-// re-delivered step changes nothing, and the double-count check between cases.
+// recordStep and the savings bookings: what one recorded step leaves in the read model, that a re-delivered
+// step changes nothing, and the double-count check between cases.
 import { asc, eq, sql } from 'drizzle-orm';
 import type { EmailPlanner } from '../../activities/contract';
 import { createPersistenceActivities } from '../../activities/persistence';
@@ -213,6 +213,20 @@ describe('double-count check', () => {
     const k = 'stadsbygg:bygglov-arkiv';
     await recordAll([...story.toExecution({ app: application({ savingsClaims: [{ key: k, amountPerYear: 300_000 }] }) }), story.terminate()]);
     expect(await activities.findSavingsConflicts('PK-2026-0322', [k])).toEqual([{ key: k, caseIds: [story.id] }]);
+  });
+
+  test('two bookings of the same key at the same moment: the second sees the first, whichever it is', async () => {
+    const k = 'socialtjanst:samtidig-bokning';
+    const [a, b] = [new CaseStory('PK-2026-0341', { organisation: 'socialforvaltningen' }), new CaseStory('PK-2026-0342', { organisation: 'socialforvaltningen' })];
+    await recordAll([a.started(), a.screen('approve'), b.started(), b.screen('approve')]);
+    // On PostgreSQL each booking is its own transaction on its own connection.
+    const [forA, forB] = await Promise.all([a, b].map((c) => activities.bookSavingsClaims(c.id, [{ key: k, amountPerYear: 10_000 }])));
+    expect([forA, forB].map((conflicts) => conflicts.length).sort()).toEqual([0, 1]);
+    expect([...forA, ...forB]).toEqual([{ key: k, caseIds: [forA.length ? b.id : a.id] }]);
+    expect((await db.select({ caseId: savingsClaims.caseId, status: savingsClaims.status }).from(savingsClaims).where(eq(savingsClaims.key, k)).orderBy(asc(savingsClaims.caseId))))
+      .toEqual([{ caseId: a.id, status: 'live' }, { caseId: b.id, status: 'live' }]);
+    // Booked again (a retried activity), the same answer and nothing more.
+    expect(await activities.bookSavingsClaims(a.id, [{ key: k, amountPerYear: 10_000 }])).toEqual([{ key: k, caseIds: [b.id] }]);
   });
 
   test('a key dropped from a resubmitted application is no longer booked', async () => {

@@ -1,5 +1,8 @@
 // What the API and dashboard read: case lists with filters and paging, history, overdue reports,
 // counts and lead times, all from cases recorded the way the workflow records them.
+import fs from 'node:fs';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import { createPersistenceActivities } from '../../activities/persistence';
 import type { Db } from '../../db/client';
 import { countsByStage, leadTimes, overdueReports } from '../../db/dashboard';
@@ -114,4 +117,21 @@ test('counts per stage and median lead times', async () => {
   // 2026-06-01 00:00 in Stockholm (22:00 UTC the day before) from decisions at 08:00 UTC on 2026-01-17 and -18.
   expect(times.decisionToStart.medianDays).toBeCloseTo(134.5 - 10 / 24, 6);
   expect(await leadTimes(db, { from: '2026-01-18T00:00:00Z' })).toMatchObject({ ideaToDecision: { medianDays: 7, cases: 1 } });
+});
+
+test('reports an earlier version left overdue after execution ended are closed as not received by the migration', async () => {
+  const { recordStep } = createPersistenceActivities({ db, planEmails: planOneEmailPerIntent });
+  // As edition 1 recorded it: terminated with a report still overdue, which no filter should count any more.
+  const stale = new CaseStory('PK-2026-0007', { createdAt: '2026-01-20T08:00:00.000Z', title: 'Avbrutet projekt', organisation: 'stokab' });
+  for (const step of [...stale.toExecution({ app: application({ portfolio: 'p4' }) }), stale.reportOverdue('r1'), stale.terminate()]) await recordStep(step);
+  expect(ids((await listCases(db, { overdue: true })).items)).toEqual(['PK-2026-0007', 'PK-2026-0005']);
+
+  const migration = fs.readFileSync(path.join(__dirname, '../../db/migrations/0004_unfiled_reports_not_received.sql'), 'utf8');
+  for (const statement of migration.split('--> statement-breakpoint')) await db.execute(sql.raw(statement));
+
+  // The running project's overdue report is still late; the ended one's is not, anywhere.
+  expect(ids((await listCases(db, { overdue: true })).items)).toEqual(['PK-2026-0005']);
+  expect((await overdueReports(db)).map((r) => r.caseId)).toEqual(['PK-2026-0005']);
+  expect((await caseById(db, 'PK-2026-0007'))?.reports.find((r) => r.id === 'r1')?.status).toBe('notReceived');
+  expect((await caseById(db, 'PK-2026-0005'))?.reports.find((r) => r.id === 'r1')?.status).toBe('overdue');
 });

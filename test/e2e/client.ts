@@ -251,7 +251,8 @@ export function stepsToDecision(caseId: string, meetingId: string): Step[] {
 
 export const decideStep: Step = {
   action: 'decide', who: 'director', applied: (v) => v.decision !== null,
-  body: { outcome: 'approve', grantedAmount: 2_000_000, projectStart: today(), motivation: 'Beviljas enligt ansökan' },
+  // The project starts the day it is decided, whenever that is.
+  get body() { return { outcome: 'approve', grantedAmount: 2_000_000, projectStart: today(), motivation: 'Beviljas enligt ansökan' }; },
 };
 
 export const reportStep = (reportId: string): Step => ({
@@ -269,10 +270,14 @@ export const finalReportStep: Step = {
 
 export const closureStep: Step = { action: 'approve-closure', who: 'officer', body: { comment: 'Godkänd' }, applied: (v) => v.closure !== null };
 
-export const effectReportStep: Step = {
+/** The effect report answers every part of the nyttokalkyl and the case's one savings claim. */
+export const effectReportStep = (caseId: string): Step => ({
   action: 'submit-effect-report', who: 'applicant', applied: (v) => isReceived(v, 'E1'),
-  body: { reportId: 'E1', realised: { citizenBenefit: 2_000_000, businessBenefit: 1_000_000, operationCost: 250_000 }, comment: 'Som väntat' },
-};
+  body: {
+    reportId: 'E1', realised: { citizenBenefit: 2_000_000, businessBenefit: 1_000_000, developmentCost: 1_800_000, operationCost: 250_000 },
+    savings: [{ key: `utbildning:e2e-${caseId}`, realisedAmountPerYear: 350_000 }], comment: 'Som väntat',
+  },
+});
 
 export async function run(api: ApiClient, caseId: string, steps: Step[]): Promise<ApiView | undefined> {
   let view: ApiView | undefined;
@@ -284,6 +289,6 @@ export async function run(api: ApiClient, caseId: string, steps: Step[]): Promis
 export async function finish(api: ApiClient, caseId: string): Promise<ApiView> {
   await run(api, caseId, [finalReportStep, closureStep]);
   await api.waitFor(caseId, 'an open effect report', (v) => isOpen(v, 'E1'));
-  await run(api, caseId, [effectReportStep]);
+  await run(api, caseId, [effectReportStep(caseId)]);
   return api.waitFor(caseId, 'completed', (v) => v.stage === 'completed');
 }

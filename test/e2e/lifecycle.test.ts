@@ -1,4 +1,4 @@
-// Issue 2's acceptance, end to end: the system starts on the real Temporal dev server, its database and a
+// End to end, as a user runs it: the system starts on the real Temporal dev server, its database and a
 // real SMTP server, answers ready, and a case submitted through the API runs from idea sketch to completed
 // with a short rule set, every step over HTTP.
 import { stockholmDate } from '../../workflows/calendar';

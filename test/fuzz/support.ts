@@ -381,11 +381,11 @@ export const HOME: Record<ActionName, { at: CaseKey; who: Caller }> = {
   'schedule-council': { at: 'councilOpen', who: 'officer' },
   'council-opinion': { at: 'councilScheduled', who: 'council' },
   'budget-check': { at: 'decisionOpen', who: 'budget' },
-  decide: { at: 'decisionChecked', who: 'director' },
+  decide: { at: 'decisionChecked', who: 'committee' },
   'submit-report': { at: 'executionChange', who: 'applicant' },
   'request-change': { at: 'executionQuiet', who: 'applicant' },
-  'decide-change': { at: 'executionChange', who: 'director' },
-  terminate: { at: 'executionChange', who: 'director' },
+  'decide-change': { at: 'executionChange', who: 'committee' },
+  terminate: { at: 'executionChange', who: 'committee' },
   'submit-final-report': { at: 'executionQuiet', who: 'applicant' },
   'return-final-report': { at: 'closure', who: 'officer' },
   'approve-closure': { at: 'closure', who: 'officer' },
@@ -403,7 +403,14 @@ export interface World {
  * A rule set under which every report opens (is due) as soon as it is scheduled and the effect follow-up
  * is a day after closure, so cases reach every reporting state without moving the clock.
  */
-export const FUZZ_RULES = { ...DEFAULT_RULES, reminderBefore: 'P400D', followUpOffsets: ['P1D'] };
+export const FUZZ_RULES = {
+  ...DEFAULT_RULES, reminderBefore: 'P400D', followUpOffsets: ['P1D'],
+  // The project's 2 mnkr lies above the director's limit: the director is the wrong tier for it, the committee the right one.
+  delegation: [{ tier: 'stadsdirektor', upTo: 1_000_000 }, { tier: 'ks-ekonomiutskott', upTo: null }],
+};
+
+/** Whether a caller's tier reaches an amount under FUZZ_RULES. */
+export const decidesUpTo = (who: Caller): number => (who === 'committee' ? Infinity : who === 'director' ? 1_000_000 : -1);
 
 /** Cases parked in every stage and state an action needs, all of the applicant's organisation (utbildning). */
 export async function buildWorld(h: ApiHarness): Promise<World> {
@@ -434,7 +441,7 @@ export async function buildWorld(h: ApiHarness): Promise<World> {
   };
   const toExecution = async (id: string, app: object) => {
     await toPreparation(id, app); await toCouncil(id); await toDecision(id);
-    await step(id, 'budget-check', 'budget'); await step(id, 'decide', 'director');
+    await step(id, 'budget-check', 'budget'); await step(id, 'decide', 'committee');
   };
 
   await post('/api/v1/rule-sets', 'admin', FUZZ_RULES, 201);
@@ -445,7 +452,7 @@ export async function buildWorld(h: ApiHarness): Promise<World> {
   await toPreparation(ids.executionQuiet, application(SHARED_CLAIM));
   // Each case's own steps in order; the cases side by side.
   await Promise.all([
-    (async () => { await toCouncil(ids.executionQuiet); await toDecision(ids.executionQuiet); await step(ids.executionQuiet, 'budget-check', 'budget'); await step(ids.executionQuiet, 'decide', 'director'); })(),
+    (async () => { await toCouncil(ids.executionQuiet); await toDecision(ids.executionQuiet); await step(ids.executionQuiet, 'budget-check', 'budget'); await step(ids.executionQuiet, 'decide', 'committee'); })(),
     step(ids.application, 'screen-idea', 'officer'),
     toPreparation(ids.preparation, application(SHARED_CLAIM)),
     (async () => { await toPreparation(ids.completion, application(SHARED_CLAIM)); await step(ids.completion, 'request-completion', 'preparer'); })(),
@@ -456,7 +463,11 @@ export async function buildWorld(h: ApiHarness): Promise<World> {
       await toPreparation(ids.decisionChecked, own(ids.decisionChecked)); await toCouncil(ids.decisionChecked); await toDecision(ids.decisionChecked);
       await step(ids.decisionChecked, 'budget-check', 'budget');
     })(),
-    (async () => { await toExecution(ids.executionChange, own(ids.executionChange)); await step(ids.executionChange, 'request-change', 'officer'); })(),
+    (async () => {
+      // The change raises the total, so the budget check of it comes before the decision.
+      await toExecution(ids.executionChange, own(ids.executionChange)); await step(ids.executionChange, 'request-change', 'officer');
+      await step(ids.executionChange, 'budget-check', 'budget');
+    })(),
     (async () => { await toExecution(ids.closure, own(ids.closure)); await step(ids.closure, 'submit-final-report', 'applicant'); })(),
     (async () => {
       await toExecution(ids.followUp, application('utbildning:fuzz-followup'));

@@ -3,7 +3,7 @@
 // the workflow would have produced after that step.
 import type { EmailPlanner } from '../../activities/contract';
 import type {
-  Actor, ApplicationInput, CaseView, NotificationIntent, Report, Stage, StepRecord,
+  Actor, ApplicationInput, CaseView, Decision, NotificationIntent, Report, Stage, StepRecord,
 } from '../../workflows/types';
 import { SYSTEM_ACTOR } from '../../workflows/types';
 import type { StepName } from '../../workflows/vocabulary';
@@ -107,6 +107,7 @@ export interface StepOptions {
   input?: unknown;
   outcome?: unknown;
   motivation?: string;
+  decision?: Decision;
   notifications?: NotificationIntent[];
   /** Changes to the view this step makes. */
   view?: Partial<CaseView>;
@@ -140,6 +141,7 @@ export class CaseStory {
       input: opts.input ?? null,
       outcome: opts.outcome ?? { stage: this.view.stage },
       motivation: opts.motivation,
+      decision: opts.decision,
       view: this.view,
       notifications: opts.notifications ?? [],
     };
@@ -164,6 +166,8 @@ export class CaseStory {
     return this.step('screen-idea', {
       actor: actors.officer,
       input: { outcome, reason },
+      motivation: reason,
+      decision: { kind: 'screening', outcome },
       view: {
         stage,
         idea: { ...this.view.idea, screening: { outcome, reason, by: actors.officer.id, at } },
@@ -198,6 +202,8 @@ export class CaseStory {
     return this.step('recommend', {
       actor: actors.preparer,
       input: { recommendation: 'support', motivation },
+      motivation,
+      decision: { kind: 'preparation', outcome: 'support' },
       view: { stage: 'council', preparation: { recommendation: 'support', motivation, by: actors.preparer.id, at: this.nextAt } },
     });
   }
@@ -208,12 +214,15 @@ export class CaseStory {
 
   councilOpinion(): StepRecord {
     const council = { meetingId: this.view.council?.meetingId ?? 'm1', opinion: 'recommend' as const, priority: 1, comment: 'Hög prioritet.', by: actors.council.id, at: this.nextAt };
-    return this.step('council-opinion', { actor: actors.council, input: { opinion: 'recommend', priority: 1, comment: council.comment }, view: { stage: 'decision', council } });
+    return this.step('council-opinion', {
+      actor: actors.council, input: { opinion: 'recommend', priority: 1, comment: council.comment }, motivation: council.comment,
+      decision: { kind: 'council', outcome: 'recommend' }, view: { stage: 'decision', council },
+    });
   }
 
   budgetCheck(): StepRecord {
     return this.step('budget-check', {
-      actor: actors.budget, input: { outcome: 'ok' }, view: { budgetCheck: { outcome: 'ok', by: actors.budget.id, at: this.nextAt } },
+      actor: actors.budget, input: { outcome: 'ok' }, decision: { kind: 'budget', outcome: 'ok' }, view: { budgetCheck: { outcome: 'ok', by: actors.budget.id, at: this.nextAt } },
     });
   }
 
@@ -224,6 +233,8 @@ export class CaseStory {
     return this.step('decide', {
       actor: actors.decider,
       input: { outcome, motivation, ...(approve ? { grantedAmount, projectStart } : {}) },
+      motivation,
+      decision: { kind: 'grant', outcome, amount: approve ? grantedAmount : undefined, tier: 'stadsdirektor' },
       view: {
         stage: approve ? 'execution' : outcome === 'reject' ? 'rejected' : 'preparation',
         decision: { outcome, motivation, tier: 'stadsdirektor', by: actors.decider.id, at, ...(approve ? { grantedAmount, projectStart } : {}) },
@@ -260,6 +271,8 @@ export class CaseStory {
     return this.step('decide-change', {
       actor: actors.decider,
       input: { outcome, motivation },
+      motivation,
+      decision: { kind: 'change', outcome: decided.status, amount: last.newTotalCost, tier: last.tier },
       view: {
         changeRequests: [...this.view.changeRequests.slice(0, -1), decided],
         grantedAmount: outcome === 'approve' && last.newTotalCost !== undefined ? last.newTotalCost : this.view.grantedAmount,
@@ -270,7 +283,8 @@ export class CaseStory {
   terminate(): StepRecord {
     const motivation = 'Leverantören har gått i konkurs.';
     return this.step('terminate', {
-      actor: actors.decider, input: { motivation },
+      actor: actors.decider, input: { motivation }, motivation,
+      decision: { kind: 'termination', outcome: 'terminated', amount: this.view.grantedAmount, tier: this.view.grantTier },
       view: { stage: 'closure', terminated: { by: actors.decider.id, at: this.nextAt, motivation } },
     });
   }

@@ -78,7 +78,7 @@ export interface Harness {
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
 
 /**
- * name: prefix of the histories written to histories/<RECORD_HISTORIES>/ when that is set (to a date);
+ * name: prefix of the histories written to histories/<RECORD_HISTORIES>/ when that is set (to the date and UTC time, e.g. 2026-11-28-1547);
  * they are committed and replayed by replay.test.ts, old and new alike, so a change that would break
  * running cases fails the build.
  */

@@ -6,6 +6,7 @@ import { moveTo } from '../caseState';
 import { requireDecider, tierForAmount } from '../delegation';
 import { grantReservation } from '../money';
 import { breakRule } from '../refusals';
+import { unresolvedFlag } from '../savings';
 import { startReporting } from '../reports';
 import type { Stage } from '../types';
 import type { Steps } from './step';
@@ -37,7 +38,7 @@ export const decisionSteps: Steps<'schedule-council' | 'council-opinion' | 'budg
     apply({ state, body: b, actor, at, now }) {
       state.view.council = { ...state.view.council!, ...b, by: actor.id, at };
       moveTo(state, 'decision', now());
-      return { outcome: b.opinion, motivation: b.comment, notify: [{ template: 'case-arrived', to: 'budget', data: { step: 'budget' } }] };
+      return { outcome: b.opinion, motivation: b.comment, decision: { kind: 'council', outcome: b.opinion }, notify: [{ template: 'case-arrived', to: 'budget', data: { step: 'budget' } }] };
     },
   },
 
@@ -56,12 +57,12 @@ export const decisionSteps: Steps<'schedule-council' | 'council-opinion' | 'budg
         // Every proposed decision is checked first, a change that raises the total too.
         change.budgetCheck = { ...b, by: actor.id, at };
         return {
-          outcome: { changeRequestId: change.id, outcome: b.outcome }, motivation: b.remarks,
+          outcome: { changeRequestId: change.id, outcome: b.outcome }, motivation: b.remarks, decision: { kind: 'budget', outcome: b.outcome },
           notify: [{ template: 'case-arrived', to: `decider:${change.tier}`, data: { step: 'change-decision', changeRequestId: change.id } }],
         };
       }
       view.budgetCheck = { ...b, by: actor.id, at };
-      return { outcome: b.outcome, motivation: b.remarks, notify: [{ template: 'case-arrived', to: `decider:${view.decisionTier}`, data: { step: 'decision' } }] };
+      return { outcome: b.outcome, motivation: b.remarks, decision: { kind: 'budget', outcome: b.outcome }, notify: [{ template: 'case-arrived', to: `decider:${view.decisionTier}`, data: { step: 'decision' } }] };
     },
   },
 
@@ -81,7 +82,7 @@ export const decisionSteps: Steps<'schedule-council' | 'council-opinion' | 'budg
         if ((b.projectStart as string) < today) breakRule('project-start-in-past', `the project start ${b.projectStart} is before the decision date ${today}`);
         if ((b.projectStart as string) > app.plannedEnd) breakRule('project-start-after-planned-end', `the project start ${b.projectStart} is after the planned end ${app.plannedEnd}`);
       }
-      if (view.doubleCount.some((d) => d.resolution === undefined)) breakRule('double-count-unresolved', 'a savings claim is still flagged as booked by another case');
+      if (unresolvedFlag(view)) breakRule('double-count-unresolved', 'a savings claim is still flagged as booked by another case');
       if (app.kind === 'implementation' && !(app.owner?.name && app.owner.managementObject && app.owner.operationCostAccepted === true)) {
         breakRule('owner-operation-cost-accepted', 'money is granted only when a designated owner and management object have accepted the operation costs');
       }
@@ -101,6 +102,7 @@ export const decisionSteps: Steps<'schedule-council' | 'council-opinion' | 'budg
       }
       view.decision = { outcome: b.outcome, grantedAmount: b.grantedAmount, conditions: b.conditions, projectStart: b.projectStart, motivation: b.motivation, tier, by: actor.id, at };
       const outcome = { outcome: b.outcome, grantedAmount: b.grantedAmount, tier };
+      const decision = { kind: 'grant' as const, outcome: b.outcome, amount: b.grantedAmount, tier };
       if (b.outcome === 'approve') {
         moveTo(state, 'execution', now());
         startReporting(state, rules, b.projectStart as string, now());
@@ -112,9 +114,9 @@ export const decisionSteps: Steps<'schedule-council' | 'council-opinion' | 'budg
         view.council = null;
         view.budgetCheck = null;
         moveTo(state, 'preparation', now());
-        return { outcome, motivation: b.motivation, notify: [{ template: 'case-arrived', to: 'preparers', data: { step: 'preparation', returned: true } }] };
+        return { outcome, motivation: b.motivation, decision, notify: [{ template: 'case-arrived', to: 'preparers', data: { step: 'preparation', returned: true } }] };
       }
-      return { outcome, motivation: b.motivation };
+      return { outcome, motivation: b.motivation, decision };
     },
   },
 

@@ -109,11 +109,12 @@ export const executionSteps: Steps<'submit-report' | 'request-change' | 'decide-
       }
       Object.assign(cr, { status: b.outcome === 'approve' ? 'approved' : 'rejected', decidedAt: at, decidedBy: actor.id, motivation: b.motivation });
       const outcome = { changeRequestId: cr.id, outcome: b.outcome, tier: cr.tier };
-      if (edition < 2) return { outcome, motivation: b.motivation };
+      const decision = { kind: 'change' as const, outcome: cr.status, amount: cr.newTotalCost, tier: cr.tier };
+      if (edition < 2) return { outcome, motivation: b.motivation, decision };
       // A request still open at the planned end was decided first; now execution ends, unless the change moved the end.
       const end = state.plannedEndAt;
       if (end !== null && now() >= end) enterClosure(state, rules, deadlinesOf(state).afterDeadline(end, rules.reportInterval), now());
-      return { outcome, motivation: b.motivation, notify: [{ template: 'change-decided', to: 'applicant', data: { changeRequestId: cr.id } }] };
+      return { outcome, motivation: b.motivation, decision, notify: [{ template: 'change-decided', to: 'applicant', data: { changeRequestId: cr.id } }] };
     },
   },
 
@@ -141,7 +142,10 @@ export const executionSteps: Steps<'submit-report' | 'request-change' | 'decide-
       }
       // Avbrutet projekt: a final report is still required.
       enterClosure(state, rules, deadlinesOf(state).after(now(), rules.reportInterval), now());
-      return { outcome: { releasedTo: spent }, motivation: b.motivation };
+      return {
+        outcome: { releasedTo: spent }, motivation: b.motivation,
+        decision: { kind: 'termination', outcome: 'terminated', amount: view.grantedAmount, tier: view.grantTier },
+      };
     },
   },
 

@@ -7,16 +7,10 @@ import { moveTo } from '../caseState';
 import { deadlinesOf, isExactIn } from '../editions';
 import { spentReservation } from '../money';
 import { breakRule } from '../refusals';
+import { keptClaims } from '../savings';
 import { makeReport } from '../reportCalendar';
 import { fileable, opensAt, receiveReport, reopenReport, scheduleReport } from '../reports';
-import type { CaseView } from '../types';
 import type { Steps } from './step';
-
-/** The savings claims the case kept: those of its application not removed in the double-count check. */
-export function keptClaims(view: CaseView): string[] {
-  const removed = new Set(view.doubleCount.filter((d) => d.resolution === 'removed').map((d) => d.key));
-  return (view.application?.savingsClaims ?? []).map((c) => c.key).filter((k) => !removed.has(k));
-}
 
 export const followUpSteps: Steps<'return-final-report' | 'approve-closure' | 'submit-effect-report'> = {
   'return-final-report': {
@@ -35,7 +29,7 @@ export const followUpSteps: Steps<'return-final-report' | 'approve-closure' | 's
       view.finalReportReturns = [...(view.finalReportReturns ?? []), { ...b, dueDate, report: view.finalReport!, by: actor.id, at }];
       view.finalReport = null;
       reopenReport(state, rules, final, dueAt, dueDate);
-      return { motivation: b.missing.join('; '), notify: [{ template: 'status-changed', to: 'applicant', data: { missing: b.missing, dueDate } }] };
+      return { motivation: b.missing.join('; '), decision: { kind: 'closure', outcome: 'returned' }, notify: [{ template: 'status-changed', to: 'applicant', data: { missing: b.missing, dueDate } }] };
     },
   },
 
@@ -68,7 +62,7 @@ export const followUpSteps: Steps<'return-final-report' | 'approve-closure' | 's
           scheduleReport(state, rules, makeReport(`E${i + 1}`, 'effect', now(), dueAt, dueAt, isExactIn(state, offset)));
         });
       }
-      return { motivation: b.comment };
+      return { motivation: b.comment, decision: { kind: 'closure', outcome: 'approved' } };
     },
   },
 

@@ -40,7 +40,7 @@ export const ideaSteps: Steps<'screen-idea'> = {
         addTimer(state, 'lapsed', lapseAt);
         awaitFrom(state, { what: 'application', from: 'applicant', by: iso(lapseAt) });
       } else moveTo(state, b.outcome === 'reject' ? 'rejected' : 'redirected', now());
-      return { outcome: b.outcome, motivation: b.reason };
+      return { outcome: b.outcome, motivation: b.reason, decision: { kind: 'screening', outcome: b.outcome } };
     },
   },
 };

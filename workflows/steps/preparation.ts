@@ -6,6 +6,7 @@ import { addTimer, awaitFrom, dropTimers, moveTo } from '../caseState';
 import { deadlinesOf } from '../editions';
 import { tierForAmount } from '../delegation';
 import { breakRule } from '../refusals';
+import { unresolvedFlag } from '../savings';
 import type { NotificationIntent } from '../types';
 import type { Steps } from './step';
 
@@ -81,9 +82,9 @@ export const preparationSteps: Steps<'submit-application' | 'assign' | 'record-v
     roles: ['officer'],
     stages: ['preparation', 'completion'],
     to: [],
-    blocked: (view) => (view.doubleCount.some((d) => d.resolution === undefined) ? null : 'there is no unresolved double-count flag'),
+    blocked: (view) => (unresolvedFlag(view) ? null : 'there is no unresolved double-count flag'),
     check({ view, body: b }) {
-      if (!view.doubleCount.some((d) => d.key === b.key && d.resolution === undefined)) breakRule('double-count-unknown-key', `no unresolved double-count flag for ${b.key}`);
+      if (!unresolvedFlag(view, b.key)) breakRule('double-count-unknown-key', `no unresolved double-count flag for ${b.key}`);
     },
     apply({ state, body: b }) {
       state.view.doubleCount = state.view.doubleCount.map((d) => (d.key === b.key ? { ...d, resolution: b.resolution, comment: b.comment } : d));
@@ -116,12 +117,12 @@ export const preparationSteps: Steps<'submit-application' | 'assign' | 'record-v
     to: ['council'],
     check({ view }) {
       if (view.valuation === null) breakRule('valuation-required', 'the central valuation (nyttovärdering) is required before a recommendation');
-      if (view.doubleCount.some((d) => d.resolution === undefined)) breakRule('double-count-unresolved', 'a savings claim is booked by another case; the officer resolves it first');
+      if (unresolvedFlag(view)) breakRule('double-count-unresolved', 'a savings claim is booked by another case; the officer resolves it first');
     },
     apply({ state, body: b, actor, at, now }) {
       state.view.preparation = { recommendation: b.recommendation, motivation: b.motivation, by: actor.id, at };
       moveTo(state, 'council', now());
-      return { outcome: b.recommendation, motivation: b.motivation, notify: [{ template: 'case-arrived', to: 'officers', data: { step: 'council-scheduling' } }] };
+      return { outcome: b.recommendation, motivation: b.motivation, decision: { kind: 'preparation', outcome: b.recommendation }, notify: [{ template: 'case-arrived', to: 'officers', data: { step: 'council-scheduling' } }] };
     },
   },
 };

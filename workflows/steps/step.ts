@@ -4,7 +4,7 @@
 import type { CaseActivities } from '../../activities/contract';
 import type { CaseState } from '../caseState';
 import type { ActionInput } from '../inputs';
-import type { Actor, CaseInput, CaseView, NotificationIntent, RuleSet, Stage } from '../types';
+import type { Actor, CaseInput, CaseView, Decision, NotificationIntent, RuleSet, Stage } from '../types';
 import type { ActionName, Role } from '../vocabulary';
 
 /** What the rule checks see: the case, its rule set and who acts, at the workflow's present time. */
@@ -33,6 +33,8 @@ export interface Change<A extends ActionName> extends Situation<A> {
 export interface Outcome {
   outcome?: unknown;
   motivation?: string;
+  /** The decision taken, kept in structured form with the motivation as its grounds. */
+  decision?: Decision;
   notify?: NotificationIntent[];
 }
 
