@@ -19,12 +19,13 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { outboxCounts } from '../db/outbox';
 import { cases, organisations, outbox, portfolios } from '../db/schema';
+import { effectEvaluation } from '../oversight/evaluation';
 import { MailError, maskAddresses, type Mailer } from '../platform/mailer';
 import type { Audience, CaseView, Language, NotificationIntent, StepRecord } from '../workflows/types';
 import type { EmailTemplate } from '../workflows/vocabulary';
 import type { CaseActivities, EmailPlanner, OutboxDraft } from './contract';
 import { formatAmount, formatDate, formatDateTime, formatDuration } from './templates/format';
-import { loadTemplates, type Templates, type Vars } from './templates/render';
+import { loadTemplates, type Table, type Templates, type Vars } from './templates/render';
 
 type Mail = Config['mail'];
 type OutboxRow = typeof outbox.$inferSelect;
@@ -116,7 +117,43 @@ function emailVars(step: StepRecord, intent: NotificationIntent, language: Langu
       projectStart: formatDate(grant.projectStart as string, language),
       conditions: grant.conditions,
     } : {}),
+    ...(intent.template === 'effect-report-received' ? evaluationVars(view, language, templates, mail) : {}),
   };
+}
+
+/** The council's effect evaluation as the email shows it: the same figures as GET /cases/{id}/evaluation. */
+function evaluationVars(view: CaseView, language: Language, templates: Templates, mail: Mail): Vars {
+  const e = effectEvaluation(view);
+  const word = (code: string) => templates.label(language, 'evaluation', code) ?? code;
+  const amount = (n: number | null) => (n === null ? '–' : formatAmount(n, language));
+  const evaluation: Table = {
+    columns: [word('part'), word('applied'), word('valued'), word('realised'), word('share')],
+    numeric: [false, true, true, true, true],
+    rows: e.parts.map((p) => [
+      templates.label(language, 'benefitPart', p.part) ?? p.part, amount(p.applied), amount(p.valued), amount(p.realised),
+      p.realisedOfValuedPercent === null ? '–' : `${p.realisedOfValuedPercent} %`,
+    ]),
+  };
+  const kept = e.savings.filter((s) => s.kept);
+  const savingsEvaluation: Table = {
+    columns: [word('saving'), word('booked'), word('realisedPerYear')],
+    numeric: [false, true, true],
+    rows: [
+      ...e.savings.map((s) => [
+        `${s.description ?? s.key}${s.description ? ` (${s.key})` : ''}${s.kept ? '' : ` – ${word('removed')}`}`, amount(s.booked), s.kept ? amount(s.realised) : '–',
+      ]),
+      ...(kept.length > 1 ? [[word('total'), amount(e.savingsTotal.booked), amount(e.savingsTotal.realised)]] : []),
+    ],
+  };
+  const count = (n: number) => new Intl.NumberFormat(language === 'sv' ? 'sv-SE' : 'en-GB').format(n);
+  const comment = e.effectReports.find((r) => r.id === e.basedOn)?.comment;
+  const expectations = [
+    e.expectations.expectedUsers === null ? undefined : `${word('expectedUsers')}: ${count(e.expectations.expectedUsers)}`,
+    e.expectations.timeFreedHoursPerYear === null ? undefined : `${word('timeFreed')}: ${count(e.expectations.timeFreedHoursPerYear)} ${word('hoursPerYear')}`,
+    e.expectations.outcome === null ? undefined : `${word('outcome')}: ${e.expectations.outcome}`,
+    comment ? `${word('comment')}: ${comment}` : undefined,
+  ].filter((line): line is string => line !== undefined);
+  return { evaluation, savingsEvaluation, expectations, evaluationLink: `${caseLink(mail, view.id)}/evaluation` };
 }
 
 /** Why a case ended without money, for the applicant's status email. */

@@ -16,10 +16,14 @@ import { HttpProblem, problemHandler, sendProblem } from './problems';
 import { actionOperations } from './routes/actions';
 import { auditOperations } from './routes/audit';
 import { caseOperations } from './routes/cases';
+import { catalogueOperations } from './routes/catalogue';
 import { dashboardOperations } from './routes/dashboard';
+import { followUpOperations } from './routes/followUp';
 import { historyOperations } from './routes/history';
+import { meetingPackOperations } from './routes/meetingPack';
 import { metaOperations } from './routes/meta';
 import { referenceOperations } from './routes/reference';
+import { runningProjectOperations } from './routes/runningProjects';
 
 export interface AppDeps {
   db: Db;
@@ -68,6 +72,10 @@ export function createApp(deps: AppDeps): Express {
     ...auditOperations(deps),
     ...dashboardOperations(deps),
     ...referenceOperations(deps),
+    ...catalogueOperations(deps),
+    ...followUpOperations(deps),
+    ...meetingPackOperations(deps),
+    ...runningProjectOperations(deps),
   ];
   document = openApiDocument(ops, DOCS_PATH);
   const mountDeps = { verify: createVerifier(deps.config.jwt), idempotency: idempotencyStore(deps.db) };

@@ -11,7 +11,7 @@ import { auditEvents, cases, frameReservations, portfolioFrames, reports } from 
 
 
 /** An instant as the case view holds it (Date#toISOString, years 0001-9999): one PostgreSQL reads as a timestamptz. */
-const isViewInstant = (v: unknown): boolean => typeof v === 'string' && /^(?!0000)\d{4}-/.test(v) && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v;
+export const isViewInstant = (v: unknown): boolean => typeof v === 'string' && /^(?!0000)\d{4}-/.test(v) && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v;
 
 /**
  * A prefix query for the cases_text index: every word the user typed must start a word of the case

@@ -1,6 +1,6 @@
 // The read model, reference data, outbox and audit trail. The workflow is the only writer of case
 // state; these tables are its projection, kept long after the engine has deleted a closed history.
-import { sql } from 'drizzle-orm';
+import { sql, type SQLWrapper } from 'drizzle-orm';
 import {
   bigint, bigserial, boolean, date, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
@@ -61,6 +61,10 @@ export const caseRequests = pgTable('case_requests', {
   createdAt: instant('created_at').notNull().defaultNow(),
 });
 
+/** The words the catalogue searches: case number, title, need, idea and expected benefits of the idea sketch. */
+export const catalogueText = (id: SQLWrapper, title: SQLWrapper, view: SQLWrapper) => sql`${id} || ' ' || ${title}
+  || ' ' || coalesce(${view}->'idea'->>'need', '') || ' ' || coalesce(${view}->'idea'->>'idea', '') || ' ' || coalesce(${view}->'idea'->>'expectedBenefits', '')`;
+
 export const cases = pgTable('cases', {
   id: text('id').primaryKey(),
   title: text('title').notNull(),
@@ -87,6 +91,9 @@ export const cases = pgTable('cases', {
   index('cases_text').using('gin', sql`to_tsvector('simple', ${t.id} || ' ' || ${t.title})`),
   // Lead times read only these columns of decided cases: an index-only scan, not a pass over every view.
   index('cases_decided').on(t.decisionAt, t.createdAt, t.applicationAt, t.projectStart).where(sql`decision_at IS NOT NULL`),
+  // The catalogue's search over what a case is about (db/catalogue.ts), and the implementations that follow a feasibility study.
+  index('cases_catalogue_text').using('gin', sql`to_tsvector('simple', ${catalogueText(t.id, t.title, t.view)})`),
+  index('cases_feasibility_study').on(sql`(${t.view}->'application'->>'feasibilityStudy')`).where(sql`${t.view}->'application'->>'feasibilityStudy' IS NOT NULL`),
 ]);
 
 export const reports = pgTable('reports', {

@@ -3,7 +3,8 @@
 // (the HTML body). _footer.<lang>.{txt,html} ends every email; labels.<lang>.json holds the words for codes
 // (what was submitted, report types, steps). All are read once, at first use, and a missing file stops start-up.
 //
-// Syntax: {{name}} inserts a value (HTML-escaped in the HTML part; a list becomes "- " lines or <ul>);
+// Syntax: {{name}} inserts a value (HTML-escaped in the HTML part; a list becomes "- " lines or <ul>; a table
+// becomes aligned columns or a <table>);
 // {{#name}}...{{/name}} keeps its content only when the value is present, {{^name}}...{{/name}} only when not.
 // A name outside VARIABLES stops loading (a typo shows at start-up); a value missing at render time is left
 // empty, so an intent short of data degrades one sentence and never blocks the step that sends it.
@@ -20,9 +21,14 @@ const VARIABLES = [
   'caseNumber', 'title', 'link', 'status', 'organisation', 'portfolio', 'what', 'next', 'handlingTime', 'period',
   'receivedAt', 'createdAt', 'dueDate', 'missing', 'reasons', 'reason', 'step', 'returned', 'keys', 'meeting',
   'requested', 'newTotal', 'newEnd', 'granted', 'projectStart', 'conditions', 'changeOutcome', 'failures',
+  'evaluation', 'savingsEvaluation', 'expectations', 'evaluationLink',
 ] as const;
 
-export type Vars = Partial<Record<(typeof VARIABLES)[number], string | readonly string[]>>;
+/** A table of text cells; `numeric` columns are right-aligned. */
+export interface Table { columns: readonly string[]; rows: readonly (readonly string[])[]; numeric?: readonly boolean[] }
+type Value = string | readonly string[] | Table;
+
+export type Vars = Partial<Record<(typeof VARIABLES)[number], Value>>;
 
 export interface RenderedEmail { subject: string; text: string; html: string }
 
@@ -94,14 +100,32 @@ function fill(source: string, vars: Vars, part: Part): string {
   });
 }
 
-function present(value: string | readonly string[] | undefined): value is string | readonly string[] {
-  return value !== undefined && value.length > 0;
+function present(value: Value | undefined): value is Value {
+  if (value === undefined) return false;
+  return isTable(value) ? value.rows.length > 0 : value.length > 0;
 }
 
-function format(value: string | readonly string[], part: Part): string {
+const isTable = (value: Value): value is Table => typeof value === 'object' && 'columns' in value;
+
+function format(value: Value, part: Part): string {
   if (typeof value === 'string') return part === 'html' ? escapeHtml(value) : value;
+  if (isTable(value)) return part === 'html' ? htmlTable(value) : part === 'text' ? textTable(value) : value.columns.join(', ');
   if (part === 'html') return `<ul>${value.map((v) => `<li>${escapeHtml(v)}</li>`).join('')}</ul>`;
   return part === 'subject' ? value.join(', ') : value.map((v) => `- ${v}`).join('\n');
+}
+
+/** Columns padded to their widest cell, numbers to the right: readable in a fixed-width mail reader and fine in others. */
+function textTable({ columns, rows, numeric = [] }: Table): string {
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function htmlTable({ columns, rows, numeric = [] }: Table): string {
+  const cell = (tag: 'th' | 'td', text: string, i: number) =>
+    `<${tag} style="border: 1px solid #bbb; padding: 4px 8px; text-align: ${numeric[i] ? 'right' : 'left'};">${escapeHtml(text)}</${tag}>`;
+  return `<table style="border-collapse: collapse;"><thead><tr>${columns.map((c, i) => cell('th', c, i)).join('')}</tr></thead>`
+    + `<tbody>${rows.map((r) => `<tr>${r.map((c, i) => cell('td', c, i)).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
 export function escapeHtml(value: string): string {

@@ -3,6 +3,8 @@
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
+import { priorityHolder } from '../../db/councilPack';
+import { caseById } from '../../db/readModel';
 import { councilMeetingExists } from '../../db/referenceData';
 import { actionInput, type ActionInput } from '../../workflows/inputs';
 import { actionUpdates } from '../../workflows/messages';
@@ -42,10 +44,36 @@ const SUMMARIES: Record<ActionName, string> = {
 const pascal = (action: string) => action.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 
 /** References the workflow cannot look up itself (it does no I/O): checked here, before the update. */
-async function checkReferences(db: Db, action: ActionName, body: unknown): Promise<void> {
-  if (action !== 'schedule-council') return;
-  const { meetingId } = body as { meetingId: string };
-  if (!(await councilMeetingExists(db, meetingId))) throw ruleProblem('meeting-unknown', `No council meeting ${meetingId}`);
+async function checkReferences(db: Db, action: ActionName, body: unknown, view: CaseView): Promise<void> {
+  switch (action) {
+    case 'schedule-council': {
+      const { meetingId } = body as ActionInput<'schedule-council'>;
+      if (!(await councilMeetingExists(db, meetingId))) throw ruleProblem('meeting-unknown', `No council meeting ${meetingId}`);
+      return;
+    }
+    case 'submit-application': {
+      const { feasibilityStudy, kind } = body as ActionInput<'submit-application'>;
+      if (feasibilityStudy === undefined) return;
+      if (kind !== 'implementation') throw ruleProblem('feasibility-study-unknown', 'Only an implementation names the feasibility study it follows');
+      const study = feasibilityStudy === view.id ? null : await caseById(db, feasibilityStudy);
+      if (study === null || study.kind !== 'feasibility' || study.organisation !== view.organisation) {
+        throw ruleProblem('feasibility-study-unknown', `${feasibilityStudy} is not a feasibility study (förstudie) of ${view.organisation}`);
+      }
+      return;
+    }
+    case 'council-opinion': {
+      const { priority } = body as ActionInput<'council-opinion'>;
+      if (priority === undefined || !view.council || !view.portfolio) return;
+      // Unique within the portfolio on the meeting. Checked, not locked: two opinions with the same rank sent at
+      // the same instant from two API processes could both pass.
+      const holder = await priorityHolder(db, view.council.meetingId, view.portfolio, priority, view.id);
+      if (holder !== undefined) {
+        throw ruleProblem('priority-taken', `${holder} already has priority ${priority} in portfolio ${view.portfolio} on ${view.council.meetingId}`);
+      }
+      return;
+    }
+    default:
+  }
 }
 
 const REFUSAL_OF_TYPE = new Map(Object.entries(REFUSALS).map(([kind, r]) => [r.type as string, kind as RefusalKind]));
@@ -69,10 +97,10 @@ function refusalProblem(err: unknown, view: CaseView): unknown {
 async function act<A extends ActionName>(deps: AppDeps, action: A, id: string, actor: Actor, input: ActionInput<A>, updateId: string | undefined) {
   const view = await loadCase(deps.db, id, actor);
   if (!actorMayAct(action, actor, view)) throw new HttpProblem('forbidden', `${action} is for the applying organisation's applicants only`);
-  await checkReferences(deps.db, action, input);
+  await checkReferences(deps.db, action, input, view);
   try {
     const after = await deps.temporal.workflow.getHandle(id).executeUpdate(actionUpdates[action] as (typeof actionUpdates)[A], { args: [{ actor, input }], updateId });
-    return forCaller(after, actor);
+    return forCaller(deps.db, after, actor);
   } catch (err) {
     throw refusalProblem(err, view);
   }

@@ -74,7 +74,7 @@ export function caseOperations({ db, temporal, config }: AppDeps): Operation[] {
           return closed;
         });
         res.location(`${BASE_PATH}/cases/${caseId}`);
-        return forCaller(view, actor);
+        return forCaller(db, view, actor);
       },
     }),
     defineOperation({
@@ -103,7 +103,7 @@ export function caseOperations({ db, temporal, config }: AppDeps): Operation[] {
       params: z.strictObject({ id: caseIdParam }),
       success: { status: 200, description: 'The case', schema: caseViewSchema },
       problems: ['forbidden', 'not-found'],
-      handler: async ({ actor, params }) => forCaller(await loadCase(db, params.id, actor), actor),
+      handler: async ({ actor, params }) => forCaller(db, await loadCase(db, params.id, actor), actor),
     }),
   ];
 }

@@ -3,14 +3,30 @@
 import { z } from 'zod';
 import { benefits, countsByStage, lateReportCounts, leadTimes, overdueReports } from '../../db/dashboard';
 import { outboxHealth } from '../../db/outbox';
+import { finishedProjects, leadTimeCases } from '../../db/oversight';
 import { frameUse } from '../../db/readModel';
+import { adherence } from '../../oversight/adherence';
+import { leadTimeBreakdown } from '../../oversight/leadTimes';
 import { STAGES } from '../../workflows/types';
 import type { AppDeps } from '../app';
 import { defineOperation, type Operation } from '../operation';
+import { renderPage } from '../pages';
+import { representation, sendHtml } from '../representation';
 import { frameYearSchema, sekAmount } from '../schemas/amounts';
 
 const count = z.number().int();
 const leadTime = z.object({ medianDays: z.number().nullable(), cases: count });
+const holderTimes = {
+  cases: count,
+  withCityMedianDays: z.number().nullable().describe('Median days with the city: screening, preparation, council, decision, reviewing the final report'),
+  withApplicantMedianDays: z.number().nullable().describe('Median days waiting on the applicant: application, completion, final report, reports filed after their due date'),
+};
+const adherenceFigures = {
+  finished: count.describe('Projects whose closure was approved (not terminated)'),
+  overBudget: z.object({ count, share: z.number().nullable(), cases: z.array(z.string()) }).describe('Final cost above the first grant plus the cost tolerance'),
+  overTime: z.object({ count, share: z.number().nullable(), cases: z.array(z.string()) })
+    .describe("Ended after the application's planned end plus the allowed slip"),
+};
 const benefitParts = z.object({ citizenBenefit: sekAmount, businessBenefit: sekAmount, operationCost: sekAmount, savingsPerYear: sekAmount });
 
 const dashboardSchema = z.object({
@@ -23,8 +39,25 @@ const dashboardSchema = z.object({
       status: z.enum(['overdue', 'escalated']),
     })).describe('Longest overdue first, at most 200'),
   }),
-  leadTimes: z.object({ ideaToDecision: leadTime, applicationToDecision: leadTime, decisionToStart: leadTime })
-    .describe('Median days over cases decided (approved or rejected) in the range'),
+  leadTimes: z.object({
+    ideaToDecision: leadTime, applicationToDecision: leadTime, decisionToStart: leadTime,
+    byPortfolio: z.array(z.object({ portfolio: z.string().nullable(), ...holderTimes })),
+    byOrganisation: z.array(z.object({ organisation: z.string(), ...holderTimes })),
+    byStage: z.array(z.object({
+      segment: z.enum(['idea', 'application', 'preparation', 'completion', 'council', 'decision', 'closure:applicant', 'closure:city', 'reportsLate'])
+        .describe('A stage; closure split by whether the final report is awaited (applicant) or being reviewed (city); reportsLate: days reports were filed after their due date'),
+      holder: z.enum(['applicant', 'city']),
+      cases: count,
+      medianDays: z.number().nullable(),
+    })),
+  }).describe('Median days over cases decided (approved or rejected) in the range; by portfolio, organisation and stage, finished stretches of each case\'s '
+    + 'audit trail, the time waiting on the applicant apart from the time with the city'),
+  adherence: z.object({
+    ...adherenceFigures,
+    byPortfolio: z.array(z.object({ portfolio: z.string().nullable(), ...adherenceFigures })),
+    tolerances: z.array(z.object({ ruleSetVersion: z.number().int(), costTolerance: z.number(), endDateSlip: z.string(), projects: count }))
+      .describe('The deviation tolerances of the rule sets the finished projects are pinned to'),
+  }).describe('Finished projects over budget and over time, each by the tolerances of its own rule set'),
   frames: z.array(z.object({ portfolioId: z.string(), ...frameYearSchema.shape })),
   benefits: z.object({
     cases: count.describe('Cases with at least one effect report received'),
@@ -47,30 +80,40 @@ export function dashboardOperations({ db }: AppDeps): Operation[] {
   return [
     defineOperation({
       id: 'dashboard', method: 'get', path: '/dashboard', tag: 'Dashboard', access: ['officer', 'council', 'auditor'],
-      summary: 'Counts per stage, overdue reports and escalations, lead times, frame use, benefits, email delivery',
+      summary: 'Counts per stage, overdue reports and escalations, lead times by who holds the ball, adherence, frame use, benefits, email delivery',
       query: z.strictObject({
         from: z.iso.date().optional().describe('Lead times: decisions from this date (inclusive, UTC)'),
         to: z.iso.date().optional().describe('Lead times: decisions before this date (exclusive, UTC)'),
       }),
-      success: { status: 200, description: 'The dashboard', schema: dashboardSchema },
-      handler: async ({ query }) => {
-        const [byStage, late, longestLate, lead, frames, benefit, mail] = await Promise.all([
+      success: {
+        status: 200, description: 'The dashboard', schema: dashboardSchema,
+        alternatives: [{ contentType: 'text/html', schema: z.string().describe('The printable page (Swedish): lead times and frame use as plots') }],
+      },
+      handler: async ({ req, res, query }) => {
+        const range = { from: query.from && `${query.from}T00:00:00Z`, to: query.to && `${query.to}T00:00:00Z` };
+        const [byStage, late, longestLate, lead, frames, benefit, mail, stretches, finished] = await Promise.all([
           countsByStage(db),
           lateReportCounts(db),
           overdueReports(db),
-          leadTimes(db, { from: query.from && `${query.from}T00:00:00Z`, to: query.to && `${query.to}T00:00:00Z` }),
+          leadTimes(db, range),
           frameUse(db),
           benefits(db),
           outboxHealth(db),
+          leadTimeCases(db, range),
+          finishedProjects(db),
         ]);
-        return {
+        const dashboard = {
           stages: Object.fromEntries(STAGES.map((s) => [s, byStage[s] ?? 0])),
           reports: { ...late, items: longestLate },
-          leadTimes: lead,
+          leadTimes: { ...lead, ...leadTimeBreakdown(stretches) },
+          adherence: adherence(finished),
           frames,
           benefits: benefit,
           emails: { ...mail.counts, oldestPendingAt: mail.oldestPendingAt, latestFailures: mail.latestFailures },
         };
+        if (representation(req, ['json', 'html']) === 'json') return dashboard;
+        sendHtml(res, renderPage('dashboard', 'Projektkontorets översikt', dashboard));
+        return undefined;
       },
     }),
   ];

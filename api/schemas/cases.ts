@@ -62,6 +62,8 @@ const ideaSchema = caseInput().extend({
 
 const by = { by: z.string(), at: instant };
 
+const caseLinkSchema = z.object({ id: z.string(), title: z.string(), organisation: z.string(), stage: z.enum(STAGES) }).meta({ id: 'CaseLink' });
+
 export const caseViewSchema = z.object({
   id: z.string(),
   title: z.string(),
@@ -109,6 +111,10 @@ export const caseViewSchema = z.object({
   updatedAt: instant,
   closedAt: instant.nullable(),
   seq: z.number().int().describe('Sequence number of the last recorded step'),
+  links: z.object({
+    feasibilityStudy: caseLinkSchema.nullable().describe('The feasibility study (förstudie) this implementation follows, as its application names it'),
+    implementations: z.array(caseLinkSchema).describe('The implementations whose applications name this case as their feasibility study'),
+  }),
 }).meta({ id: 'CaseView' });
 
 /** A line of the case list: the fields of the view a list shows, as CaseSummary (db/readModel.ts) picks them. */

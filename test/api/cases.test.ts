@@ -42,7 +42,8 @@ const BODIES: Record<ActionName, object> = {
   'request-completion': { missing: ['Tillgänglighetsanalys'] },
   recommend: { recommendation: 'support', motivation: 'God nytta för medborgarna' },
   'schedule-council': { meetingId: `UR-${YEAR - 1}-12-10` },
-  'council-opinion': { opinion: 'recommend', priority: 1 },
+  // No rank: ranks are unique within a portfolio on a meeting, and these cases share one (test/api/followUp.test.ts ranks).
+  'council-opinion': { opinion: 'recommend' },
   'budget-check': { outcome: 'ok' },
   decide: { outcome: 'approve', grantedAmount: 2_000_000, projectStart: `${YEAR}-01-01`, motivation: 'Ryms i ramen' },
   'submit-report': { reportId: 'S1', time: 'green', cost: 'green', scope: 'green', spentToDate: 100_000, forecastTotalCost: 2_000_000, forecastEndDate: `${YEAR}-12-31` },

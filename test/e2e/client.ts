@@ -243,7 +243,8 @@ export function stepsToDecision(caseId: string, meetingId: string): Step[] {
     },
     { action: 'recommend', who: 'preparer', body: { recommendation: 'support', motivation: 'God nytta för medborgarna' }, applied: (v) => v.preparation !== null },
     { action: 'schedule-council', who: 'officer', body: { meetingId }, applied: (v) => v.council !== null },
-    { action: 'council-opinion', who: 'council', body: { opinion: 'recommend', priority: 1 }, applied: (v) => v.council?.opinion !== undefined },
+    // No rank: ranks are unique within a portfolio on a meeting, and these cases share one.
+    { action: 'council-opinion', who: 'council', body: { opinion: 'recommend' }, applied: (v) => v.council?.opinion !== undefined },
     { action: 'budget-check', who: 'budget', body: { outcome: 'ok' }, applied: (v) => v.budgetCheck !== null },
   ];
 }

@@ -277,6 +277,9 @@ describe('query strings', () => {
     { name: 'GET /portfolios', path: '/api/v1/portfolios', keys: ['limit', 'cursor'], who: ['applicant', 'admin'] },
     { name: 'GET /organisations', path: '/api/v1/organisations', keys: ['limit', 'cursor'], who: ['applicant', 'admin'] },
     { name: 'GET /cases/{id}/history', path: '/api/v1/cases/{id}/history', keys: ['source'], who: ['officer', 'auditor'] },
+    { name: 'GET /catalogue', path: '/api/v1/catalogue', keys: ['q', 'portfolio', 'organisation', 'stage', 'limit', 'cursor'], who: EVERYONE },
+    { name: 'GET /savings-register', path: '/api/v1/savings-register', keys: ['organisation', 'year'], who: ['officer', 'budget', 'applicant'] },
+    { name: 'GET /running-projects', path: '/api/v1/running-projects', keys: ['portfolio'], who: ['officer', 'council', 'auditor'] },
   ];
 
   test.each(lists.map((l) => [l.name, l] as const))('%s: any query is answered, or refused as a 4xx problem; never a server error; nothing changes', async (_name, l) => {
@@ -289,7 +292,7 @@ describe('query strings', () => {
   });
 
   test('a forged cursor is followed or refused as a 400 problem; never a server error; nothing changes', async () => {
-    const paged = ['/api/v1/cases', '/api/v1/council/meetings', '/api/v1/portfolios', '/api/v1/organisations'];
+    const paged = ['/api/v1/cases', '/api/v1/council/meetings', '/api/v1/portfolios', '/api/v1/organisations', '/api/v1/catalogue'];
     const authorization = await as('officer');
     await fc.assert(fc.asyncProperty(fc.constantFrom(...paged), forgedCursor, async (list, cursor) => {
       const res = await unchangedBy(h, undefined, () => send(h, { method: 'get', url: `${list}?cursor=${cursor}`, authorization }));
@@ -325,6 +328,7 @@ describe('path ids', () => {
   const endpoints = fc.oneof(
     fc.constant({ method: 'get' as Method, suffix: '', action: undefined as ActionName | undefined }),
     fc.constant({ method: 'get' as Method, suffix: '/history', action: undefined as ActionName | undefined }),
+    fc.constant({ method: 'get' as Method, suffix: '/evaluation', action: undefined as ActionName | undefined }),
     fc.constantFrom(...ACTION_NAMES).map((action) => ({ method: 'post' as Method, suffix: `/actions/${action}`, action })),
   );
 

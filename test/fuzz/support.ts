@@ -433,7 +433,12 @@ export async function buildWorld(h: ApiHarness): Promise<World> {
   const own = (id: string) => application(`utbildning:${id}`);
   const toPreparation = async (id: string, app: object) => { await step(id, 'screen-idea', 'officer'); await step(id, 'submit-application', 'applicant', app); };
   const toCouncil = async (id: string) => { await step(id, 'record-valuation', 'valuer'); await step(id, 'recommend', 'preparer'); };
-  const toDecision = async (id: string) => { await step(id, 'schedule-council', 'officer'); await step(id, 'council-opinion', 'council'); };
+  // Ranks are unique within a portfolio on a meeting: each case its own, and 1 left for the valid body at councilScheduled.
+  let rank = 1;
+  const toDecision = async (id: string) => {
+    await step(id, 'schedule-council', 'officer');
+    await step(id, 'council-opinion', 'council', { ...BODIES['council-opinion'], priority: (rank += 1) });
+  };
   const toExecution = async (id: string, app: object) => {
     await toPreparation(id, app); await toCouncil(id); await toDecision(id);
     await step(id, 'budget-check', 'budget'); await step(id, 'decide', 'committee');

@@ -1,0 +1,73 @@
+// What every signed-in user may see of every case: the catalogue of what the organisations develop, and the
+// links between a feasibility study (förstudie) and the implementations that follow it. Only fields open to
+// all are taken out of the view, in SQL: no valuation, budget remark, council opinion or contact detail
+// ever leaves the database through these queries.
+import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
+import type { Stage } from '../workflows/types';
+import type { Db } from './client';
+import { decodeCursor, isText, toPage, type Page, type PageRequest } from './paging';
+import { isViewInstant, textQuery } from './readModel';
+import { cases, catalogueText } from './schema';
+
+export interface CatalogueEntry {
+  id: string;
+  title: string;
+  organisation: string;
+  portfolio: string | null;
+  kind: 'feasibility' | 'implementation' | null;
+  stage: Stage;
+  need: string;
+  idea: string;
+  expectedBenefits: string | null;
+  projectLeader: string | null;
+  /** What the final report says came of it, once the closure is approved. */
+  outcome: string | null;
+  feasibilityStudy: string | null;
+  createdAt: string;
+}
+
+export interface CatalogueFilter { q?: string; portfolio?: string; organisation?: string; stage?: Stage }
+
+/** Cases newest first; q matches word prefixes of the case number, title, need, idea and expected benefits. */
+export async function listCatalogue(db: Db, filter: CatalogueFilter, { limit, cursor }: PageRequest): Promise<Page<CatalogueEntry>> {
+  const where: (SQL | undefined)[] = [
+    filter.stage !== undefined ? eq(cases.stage, filter.stage) : undefined,
+    filter.portfolio !== undefined ? eq(cases.portfolio, filter.portfolio) : undefined,
+    filter.organisation !== undefined ? eq(cases.organisation, filter.organisation) : undefined,
+  ];
+  const text = filter.q !== undefined ? textQuery(filter.q) : null;
+  // The same expression as the cases_catalogue_text index, so the planner uses it.
+  if (text !== null) where.push(sql`to_tsvector('simple', ${catalogueText(cases.id, cases.title, cases.view)}) @@ to_tsquery('simple', ${text})`);
+  if (cursor !== undefined) {
+    const [createdAt, id] = decodeCursor<[string, string]>(cursor, [isViewInstant, isText]);
+    where.push(sql`(${cases.createdAt}, ${cases.id}) < (${createdAt}::timestamptz, ${id})`);
+  }
+  const rows = await db.select({
+    id: cases.id,
+    title: cases.title,
+    organisation: cases.organisation,
+    portfolio: cases.portfolio,
+    kind: sql<CatalogueEntry['kind']>`${cases.kind}`,
+    stage: sql<Stage>`${cases.stage}`,
+    need: sql<string>`${cases.view}->'idea'->>'need'`,
+    idea: sql<string>`${cases.view}->'idea'->>'idea'`,
+    expectedBenefits: sql<string | null>`${cases.view}->'idea'->>'expectedBenefits'`,
+    projectLeader: sql<string | null>`${cases.view}->'application'->>'projectLeader'`,
+    outcome: sql<string | null>`CASE WHEN jsonb_typeof(${cases.view}->'closure') = 'object' THEN ${cases.view}->'finalReport'->>'outcome' END`,
+    feasibilityStudy: sql<string | null>`${cases.view}->'application'->>'feasibilityStudy'`,
+    createdAt: sql<string>`${cases.view}->>'createdAt'`,
+  }).from(cases).where(and(...where)).orderBy(desc(cases.createdAt), desc(cases.id)).limit(limit + 1);
+  return toPage(rows, limit, (r) => [r.createdAt, r.id]);
+}
+
+export interface CaseLink { id: string; title: string; organisation: string; stage: Stage }
+
+const linkColumns = { id: cases.id, title: cases.title, organisation: cases.organisation, stage: sql<Stage>`${cases.stage}` };
+
+/** The feasibility study a case follows (when it names one), and the implementations that name this case. */
+export async function caseLinks(db: Db, id: string, feasibilityStudy: string | undefined): Promise<{ follows: CaseLink | null; followedBy: CaseLink[] }> {
+  const [follows] = feasibilityStudy === undefined ? [] : await db.select(linkColumns).from(cases).where(eq(cases.id, feasibilityStudy));
+  const followedBy = await db.select(linkColumns).from(cases)
+    .where(sql`${cases.view}->'application'->>'feasibilityStudy' = ${id}`).orderBy(cases.id);
+  return { follows: follows ?? null, followedBy };
+}

@@ -1,0 +1,3 @@
+CREATE INDEX "cases_catalogue_text" ON "cases" USING gin (to_tsvector('simple', "id" || ' ' || "title"
+  || ' ' || coalesce("view"->'idea'->>'need', '') || ' ' || coalesce("view"->'idea'->>'idea', '') || ' ' || coalesce("view"->'idea'->>'expectedBenefits', '')));--> statement-breakpoint
+CREATE INDEX "cases_feasibility_study" ON "cases" USING btree (("view"->'application'->>'feasibilityStudy')) WHERE "cases"."view"->'application'->>'feasibilityStudy' IS NOT NULL;
