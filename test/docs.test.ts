@@ -20,7 +20,7 @@ test('the stage graph in docs/architecture.md is the one the steps table declare
 test("the README's file tree names every source file of the service", () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const tree = readme.slice(readme.indexOf('```', readme.indexOf('## How it is built')), readme.indexOf('```', readme.indexOf('```', readme.indexOf('## How it is built')) + 3));
-  const sources = tracked.filter((f) => /^(workflows|activities|api|db|platform|scripts|bench)\/[^/]+(\/[^/]+)?\.(ts|mjs)$/.test(f) || /^[^/]+\.ts$/.test(f));
+  const sources = tracked.filter((f) => /^(workflows|activities|api|db|oversight|platform|scripts|bench)\/[^/]+(\/[^/]+)?\.(ts|mjs)$/.test(f) || /^[^/]+\.ts$/.test(f));
   const missing = sources.filter((f) => !tree.includes(path.basename(f)));
   expect(missing).toEqual([]);
 });
