@@ -1,7 +1,9 @@
 import { DEFAULT_RULES } from '../../workflows/defaults';
 import { addDuration, endOfStockholmDay, stockholmDate } from '../../workflows/calendar';
 import { tierForAmount } from '../../workflows/delegation';
-import { splitByYear } from '../../workflows/money';
+import fc from 'fast-check';
+import { grantReservation, spentReservation, splitByYear } from '../../workflows/money';
+import type { CaseView, Report } from '../../workflows/types';
 import { calendarReports, deviationReasons, sixWeekReport } from '../../workflows/reportCalendar';
 
 const rules = { version: 1, ...DEFAULT_RULES };
@@ -39,6 +41,36 @@ describe('frame years', () => {
     const split = splitByYear(365_000, '2027-07-01', '2028-06-30');
     expect(split['2027'] + split['2028']).toBe(365_000);
     expect(Math.abs(split['2027'] - split['2028'])).toBeLessThan(2_000);
+  });
+
+  test('shares are whole, never negative, and sum to the amount, whatever the weights', () => {
+    const weights = fc.dictionary(fc.integer({ min: 2000, max: 2040 }).map(String), fc.double({ min: 0, max: 1e9, noNaN: true }), { minKeys: 1, maxKeys: 12 });
+    fc.assert(fc.property(fc.integer({ min: 0, max: 100_000_000_000 }), weights, (amount, w) => {
+      const split = Object.values(splitByYear(amount, '2027-01-01', '2030-12-31', w));
+      return split.every((v) => Number.isInteger(v) && v >= 0) && split.reduce((a, b) => a + b, 0) === amount;
+    }), { numRuns: 2000 });
+  });
+
+  const view = (reports: Partial<Report>[], costPerYear?: Record<string, number>) => ({
+    id: 'PK-1', reports: reports.map((r, i) => ({ id: `S${i + 1}`, type: 'sixWeek', status: 'received', dueDate: '', dueAt: '', ...r })),
+    application: { portfolio: 'p1', costPerYear },
+  }) as unknown as CaseView;
+
+  test('the grant over the decided years: the applicant\'s split when its years lie within them, else by days', () => {
+    expect(grantReservation(view([], { 2027: 1, 2028: 3 }), 400_000, '2027-03-01', '2028-12-31').amountsByYear).toEqual({ 2027: 100_000, 2028: 300_000 });
+    // Decided a year later than planned: the split's 2027 lies outside, so the days decide.
+    expect(grantReservation(view([], { 2027: 1, 2028: 3 }), 366_000, '2028-01-01', '2028-12-31').amountsByYear).toEqual({ 2028: 366_000 });
+  });
+
+  test('spend in the years it was spent: each report\'s rise in the stretch before it, the rest after the last', () => {
+    const reported = view([
+      { periodStart: '2026-11-20', periodEnd: '2026-12-31', content: { spentToDate: 400_000 } },
+      { periodStart: '2027-01-01', periodEnd: '2027-02-11', content: { spentToDate: 1_000_000 } },
+      { periodStart: '2027-02-12', periodEnd: '2027-03-25', status: 'notReceived' },
+    ]);
+    expect(spentReservation(reported, 1_000_000, '2026-11-20', '2027-02-11').amountsByYear).toEqual({ 2026: 400_000, 2027: 600_000 });
+    // The final cost above the last report falls after it, here all in 2028.
+    expect(spentReservation(reported, 1_300_000, '2026-11-20', '2028-06-30').amountsByYear).toEqual({ 2026: 400_000, 2027: 600_000 + Math.round(300_000 * 323 / 505), 2028: 300_000 - Math.round(300_000 * 323 / 505) });
   });
 });
 
