@@ -4,6 +4,12 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalString = z.string().min(1).optional();
+/** A span as jose reads it: 90s, 15m, 12h, 7d. */
+const duration = z.string().regex(/^\d+ ?(s|m|h|d)$/, 'must be a number and a unit: s, m, h or d (e.g. 12h)');
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/;
+
+/** HS256 wants a key as long as its hash: 256 bits. Also the least accepted length of a secret file. */
+export const JWT_SECRET_MIN_LENGTH = 32;
 
 /**
  * Where the emails of each audience go: preparers, valuers, council, budget, and decider:<tier>.
@@ -63,10 +69,15 @@ const schema = z.object({
   /** JSON, e.g. {"preparers":"beredning@stockholm.se","decider:stadsdirektor":"sd@stockholm.se"}; merged over the defaults. */
   ROLE_EMAILS: roleEmails.optional(),
 
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  JWT_JWKS_URL: z.url().optional(),
+  JWT_SECRET: z.string().min(JWT_SECRET_MIN_LENGTH, `must be at least ${JWT_SECRET_MIN_LENGTH} characters`).optional(),
+  // https only: the keys that decide who is who must not travel in the clear. Loopback is the one exception
+  // (it never leaves the machine), which lets tests run a real JWKS server without a certificate.
+  JWT_JWKS_URL: z.url().refine((u) => { const url = new URL(u); return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname)); },
+    'must be an https:// URL').optional(),
   JWT_ISSUER: optionalString,
   JWT_AUDIENCE: optionalString,
+  JWT_MAX_TOKEN_AGE: duration.default('12h'),
+  JWT_CLOCK_TOLERANCE: duration.default('30s'),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -78,6 +89,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.JWT_JWKS_URL !== undefined && (e.JWT_ISSUER === undefined || e.JWT_AUDIENCE === undefined)) {
+    // Without both, a token the identity provider signed for any other application would be accepted here.
+    throw new Error('Invalid configuration:\n  JWT_ISSUER and JWT_AUDIENCE must be set with JWT_JWKS_URL');
+  }
   if ((e.TEMPORAL_TLS_CERT === undefined) !== (e.TEMPORAL_TLS_KEY === undefined)) {
     throw new Error('Invalid configuration:\n  TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together');
   }
@@ -117,6 +132,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       jwksUrl: e.JWT_JWKS_URL,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
+      /** Refused once this old (from iat), whatever its exp says. */
+      maxTokenAge: e.JWT_MAX_TOKEN_AGE,
+      /** Leeway for exp, nbf and iat against the identity provider's clock. */
+      clockTolerance: e.JWT_CLOCK_TOLERANCE,
     },
   };
 }
