@@ -61,6 +61,8 @@ const schema = z.object({
   TEMPORAL_TEST_SERVER_PATH: optionalString,
 
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  /** The role that owns the schema: runs the migrations and grants DATABASE_URL's role what it may do. */
+  DATABASE_OWNER_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
 
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).default('Projektkontoret <projektkontoret@stockholm.se>'),
@@ -78,6 +80,27 @@ const schema = z.object({
   JWT_AUDIENCE: optionalString,
   JWT_MAX_TOKEN_AGE: duration.default('12h'),
   JWT_CLOCK_TOLERANCE: duration.default('30s'),
+
+  AUDIT_SIGNING_KEY_FILE: optionalString,
+  AUDIT_CHECKPOINT_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).default(60),
+  /** Comma-separated id:key pairs, each key 32 bytes in base64; the first one encrypts, all of them decrypt. */
+  PAYLOAD_ENCRYPTION_KEYS: z.string().transform((text, ctx) => {
+    const keys = text.split(',').map((pair) => pair.trim().split(':'));
+    for (const [i, pair] of keys.entries()) {
+      if (pair.length !== 2 || !/^[\w-]{1,32}$/.test(pair[0]) || Buffer.from(pair[1], 'base64').length !== 32) {
+        ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: must be <id>:<32 bytes in base64> (id of letters, digits, - or _)` });
+        return z.NEVER;
+      }
+    }
+    if (new Set(keys.map(([id]) => id)).size !== keys.length) {
+      ctx.addIssue({ code: 'custom', message: 'key ids must differ' });
+      return z.NEVER;
+    }
+    return keys.map(([id, key]) => ({ id, key: Buffer.from(key, 'base64') }));
+  }).optional(),
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
+  RATE_LIMIT_POSTS_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  RATE_LIMIT_RECEIPTS_PER_HOUR: z.coerce.number().int().min(0).default(20),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -117,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
     },
     databaseUrl: e.DATABASE_URL,
+    databaseOwnerUrl: e.DATABASE_OWNER_URL,
     pgliteDir: path.join(dataDir, 'pglite'),
     mail: {
       smtpUrl: e.SMTP_URL,
@@ -136,6 +160,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       maxTokenAge: e.JWT_MAX_TOKEN_AGE,
       /** Leeway for exp, nbf and iat against the identity provider's clock. */
       clockTolerance: e.JWT_CLOCK_TOLERANCE,
+    },
+    audit: {
+      /** Ed25519, PKCS#8 PEM; kept outside the database. The embedded default generates it under DATA_DIR. */
+      signingKeyFile: e.AUDIT_SIGNING_KEY_FILE ?? path.join(dataDir, 'audit-signing-key.pem'),
+      generateSigningKey: e.AUDIT_SIGNING_KEY_FILE === undefined,
+      /** 0: checkpoints only on demand. */
+      checkpointIntervalMs: e.AUDIT_CHECKPOINT_INTERVAL_MINUTES * 60_000,
+    },
+    payloads: {
+      /** Configured keys, or undefined: the embedded default generates one into keyFile. */
+      keys: e.PAYLOAD_ENCRYPTION_KEYS,
+      keyFile: path.join(dataDir, 'payload-key'),
+    },
+    retention: {
+      /** Idempotency keys, case requests and the bodies of sent emails older than this are purged; audit rows never. */
+      days: e.RETENTION_DAYS,
+    },
+    rateLimits: {
+      /** POSTs per user and minute, across API processes; 0: no limit. */
+      postsPerMinute: e.RATE_LIMIT_POSTS_PER_MINUTE,
+      /** Receipts per recipient address and hour; 0: no limit. */
+      receiptsPerHour: e.RATE_LIMIT_RECEIPTS_PER_HOUR,
     },
   };
 }

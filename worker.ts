@@ -1,10 +1,12 @@
 // Starts a Temporal worker: the workflows bundle plus activities built from real dependencies.
 import { Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { createMaintenance } from './activities/maintenance';
 import { createOutboxSweeper } from './activities/notifications';
 import { loadConfig, type Config } from './config';
 import { openConfiguredDatabase, type Database } from './db/client';
 import { seedReferenceData } from './db/seed';
+import { configuredSigner } from './platform/auditChain';
 import { createMailer } from './platform/mailer';
 import { connectWorker } from './platform/temporal';
 import { buildWorkflowBundle } from './platform/workflowBundle';
@@ -29,10 +31,12 @@ export async function startWorker(config: Config, shared?: { database: Database 
   });
   const sweeper = createOutboxSweeper({ db: database.db, mailer, mail: config.mail, intervalMs: 15_000 });
   sweeper.start();
+  const maintenance = createMaintenance({ db: database.db, signer: configuredSigner(config), config });
+  maintenance.start();
   const running = worker.run();
   return {
     async shutdown() {
-      await sweeper.stop();
+      await Promise.all([sweeper.stop(), maintenance.stop()]);
       worker.shutdown();
       await running;
       await connection.close();

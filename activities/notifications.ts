@@ -19,6 +19,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { outboxCounts } from '../db/outbox';
 import { cases, organisations, outbox, portfolios } from '../db/schema';
+import { describeError } from '../platform/errors';
 import { MailError, maskAddresses, type Mailer } from '../platform/mailer';
 import type { Audience, CaseView, Language, NotificationIntent, StepRecord } from '../workflows/types';
 import type { EmailTemplate } from '../workflows/vocabulary';
@@ -295,7 +296,7 @@ export function createOutboxSweeper({
   function tick() {
     running = sweep()
       .then((done) => { if (done.sent + done.failed + done.pending > 0) logger.info(done, 'outbox swept'); })
-      .catch((err: unknown) => { logger.warn({ error: maskAddresses(String(err)) }, 'outbox sweep failed'); })
+      .catch((err: unknown) => { logger.warn({ error: describeError(err) }, 'outbox sweep failed'); })
       .finally(() => {
         running = undefined;
         if (started) schedule();

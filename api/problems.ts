@@ -3,6 +3,7 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { BadCursorError } from '../db/paging';
+import { describeError } from '../platform/errors';
 import { REFUSALS, RULES, type RefusalKind, type RuleId } from '../workflows/vocabulary';
 
 export const PROBLEM_BASE = 'https://projektkontoret.stockholm.se/problems/';
@@ -88,13 +89,13 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     if (res.headersSent) {
       // A streamed answer cannot turn into a problem any more; cut it so the client sees it is incomplete.
-      logger.error({ err }, 'error after the response started');
+      logger.error({ error: describeError(err) }, 'error after the response started');
       res.destroy();
       return;
     }
     const problem = toProblem(err);
     if (problem) return sendProblem(req, res, problem);
-    logger.error({ err }, 'unhandled error');
+    logger.error({ error: describeError(err) }, 'unhandled error');
     sendProblem(req, res, new HttpProblem('internal', 'Something went wrong; it has been logged'));
   };
 }

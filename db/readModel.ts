@@ -1,7 +1,7 @@
 // Queries over the read model for the API: the case list and view, a case's history, the audit search and
 // frame use (the dashboard's other figures are in db/dashboard.ts). Each is shaped to be answered from an
 // index (see db/schema.ts): lists page by a keyset (db/paging.ts), never by OFFSET.
-import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { ApplicantStatus, CaseView, Stage } from '../workflows/types';
 import { auditColumns, type AuditRow } from './audit';
 import type { Db } from './client';
@@ -91,7 +91,7 @@ export async function caseHistory(db: Db, caseId: string): Promise<AuditRow[]> {
   return db.select(auditColumns).from(auditEvents).where(eq(auditEvents.caseId, caseId)).orderBy(asc(auditEvents.caseSeq));
 }
 
-export interface AuditFilter { from?: string; to?: string; actor?: string; action?: string; caseId?: string }
+export interface AuditFilter { from?: string; to?: string; actor?: string; action?: string; caseId?: string; subject?: string; upToSeq?: number }
 
 /**
  * Audit events across cases, oldest first, for search and export. Ordered by (at, seq) so that each
@@ -109,6 +109,8 @@ export async function searchAuditEvents(db: Db, filter: AuditFilter, page: { lim
     filter.actor !== undefined ? eq(auditEvents.actorId, filter.actor) : undefined,
     filter.action !== undefined ? eq(auditEvents.action, filter.action) : undefined,
     filter.caseId !== undefined ? eq(auditEvents.caseId, filter.caseId) : undefined,
+    filter.subject !== undefined ? eq(auditEvents.subject, filter.subject) : undefined,
+    filter.upToSeq !== undefined ? lte(auditEvents.seq, filter.upToSeq) : undefined,
   )).orderBy(asc(auditEvents.at), asc(auditEvents.seq)).limit(limit + 1);
   return toPage(rows, limit, (r) => [r.at, r.seq]);
 }
