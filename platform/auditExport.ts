@@ -120,7 +120,13 @@ function fromCsv(text: string): ParsedExport {
 function fromNdjson(text: string): ParsedExport {
   const out: ParsedExport = { format: 'ndjson', events: [], checkpoints: [], summary: null };
   for (const line of text.split('\n').filter((l) => l.trim() !== '')) {
-    const record = JSON.parse(line) as Record<string, unknown>;
+    let record: Record<string, unknown>;
+    try {
+      record = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      // A line cut short: the file ends here, without its summary.
+      return { ...out, summary: null };
+    }
     if ('checkpoint' in record) out.checkpoints.push(record.checkpoint as Checkpoint);
     else if ('export' in record) out.summary = record.export as ExportSummary;
     else out.events.push(record as unknown as ExportedEvent);
@@ -132,11 +138,13 @@ function fromNdjson(text: string): ParsedExport {
 export function readExport(text: string): ParsedExport {
   const start = text.replace(/^\uFEFF/, '').trimStart();
   if (start.startsWith(`${CSV_COLUMNS[0]},`)) return fromCsv(text);
-  try {
-    const whole = JSON.parse(text) as { items?: ExportedEvent[]; checkpoints?: Checkpoint[]; export?: ExportSummary };
-    if (Array.isArray(whole.items)) return { format: 'json', events: whole.items, checkpoints: whole.checkpoints ?? [], summary: whole.export ?? null };
-  } catch {
-    // Not one JSON document: NDJSON, or a JSON export cut short (which has no summary either way).
+  if (start.startsWith('{"items":')) {
+    try {
+      const whole = JSON.parse(text) as { items: ExportedEvent[]; checkpoints?: Checkpoint[]; export?: ExportSummary };
+      return { format: 'json', events: whole.items, checkpoints: whole.checkpoints ?? [], summary: whole.export ?? null };
+    } catch {
+      return { format: 'json', events: [], checkpoints: [], summary: null };
+    }
   }
   return fromNdjson(text);
 }
