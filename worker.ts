@@ -4,7 +4,7 @@ import { createActivities } from './activities';
 import { createMaintenance } from './activities/maintenance';
 import { createOutboxSweeper } from './activities/notifications';
 import { loadConfig, type Config } from './config';
-import { openConfiguredDatabase, type Database } from './db/client';
+import { migrateConfigured, openConfiguredDatabase, type Database } from './db/client';
 import { seedReferenceData } from './db/seed';
 import { configuredSigner } from './platform/auditChain';
 import { createMailer } from './platform/mailer';
@@ -15,7 +15,7 @@ import { buildWorkflowBundle } from './platform/workflowBundle';
 export async function startWorker(config: Config, shared?: { database: Database }): Promise<{ shutdown(): Promise<void> }> {
   const database = shared?.database ?? openConfiguredDatabase(config);
   if (!shared) {
-    await database.migrate();
+    await migrateConfigured(config, database);
     await seedReferenceData(database.db);
   }
   const mailer = createMailer(config.mail);

@@ -3,7 +3,7 @@
 import type { Server } from 'node:http';
 import pino from 'pino';
 import { loadConfig, type Config } from '../config';
-import { openConfiguredDatabase, type Database } from '../db/client';
+import { migrateConfigured, openConfiguredDatabase, type Database } from '../db/client';
 import { seedReferenceData } from '../db/seed';
 import { createMailer } from '../platform/mailer';
 import { errorSerializers } from '../platform/errors';
@@ -15,7 +15,7 @@ export async function startApi(config: Config, shared?: { database: Database }):
   const logger = pino({ level: config.logLevel, serializers: errorSerializers });
   const database = shared?.database ?? openConfiguredDatabase(config);
   if (!shared) {
-    await database.migrate();
+    await migrateConfigured(config, database);
     await seedReferenceData(database.db);
   }
   const temporal = await connectClient(config);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Runtime } from '@temporalio/worker';
 import { startApi } from '../api/server';
 import { loadConfig } from '../config';
-import { openConfiguredDatabase } from '../db/client';
+import { migrateConfigured, openConfiguredDatabase } from '../db/client';
 import { seedReferenceData } from '../db/seed';
 import { startDevServer } from '../platform/devServer';
 import { startWorker } from '../worker';
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   // One handle for worker and API: embedded PGlite allows a single opener per data directory.
   const database = openConfiguredDatabase(config);
   started.push({ name: 'database', stop: () => database.close() });
-  await database.migrate();
+  await migrateConfigured(config, database);
   await seedReferenceData(database.db);
   const worker = await startWorker(config, { database });
   started.push({ name: 'worker', stop: () => worker.shutdown() });
