@@ -8,7 +8,7 @@ import type { Db } from '../db/client';
 import { lockPortfolioFrames, lockSavingsClaims } from '../db/locks';
 import { councilMeetingExists } from '../db/referenceData';
 import {
-  cases, changeRequests, councilAgenda, decisions, frameReservations, outbox, portfolioFrames, portfolios, reports, savingsClaims,
+  cases, caseTimeline, changeRequests, councilAgenda, decisions, frameReservations, outbox, portfolioFrames, portfolios, reports, savingsClaims,
 } from '../db/schema';
 import type { CaseView, FrameReservation, SavingsConflict, Stage, StepRecord } from '../workflows/types';
 import type { CaseActivities, EmailPlanner } from './contract';
@@ -28,6 +28,10 @@ export function createPersistenceActivities({ db, planEmails }: { db: Db; planEm
         if (await upsertCase(tx, step)) await projectView(tx, step.view);
         await recordDecision(tx, step);
         await addToAgenda(tx, step);
+        await tx.insert(caseTimeline).values({
+          caseId: step.caseId, seq: step.seq, at: step.at, applicantStatus: step.view.applicantStatus,
+          applicantAction: step.actor.roles.includes('applicant') ? step.action : null,
+        }).onConflictDoNothing();
         const drafts = await planEmails(tx, step);
         if (drafts.length > 0) {
           await tx.insert(outbox)

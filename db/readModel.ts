@@ -6,7 +6,7 @@ import type { ApplicantStatus, CaseView, Stage } from '../workflows/types';
 import { auditColumns, type AuditRow } from './audit';
 import type { Db } from './client';
 import { decodeCursor, isText, toPage, type Page } from './paging';
-import { auditEvents, cases, frameReservations, portfolioFrames, reports } from './schema';
+import { auditEvents, cases, caseTimeline, frameReservations, portfolioFrames, reports } from './schema';
 
 /** Statuses of a report past due and not received: overdue, or escalated to the officers. */
 export const OVERDUE = ['overdue', 'escalated'];
@@ -89,6 +89,27 @@ export async function caseById(db: Db, id: string): Promise<CaseView | null> {
 /** The case's audit trail, oldest first. */
 export async function caseHistory(db: Db, caseId: string): Promise<AuditRow[]> {
   return db.select(auditColumns).from(auditEvents).where(eq(auditEvents.caseId, caseId)).orderBy(asc(auditEvents.caseSeq));
+}
+
+/** A step of a case as its applicants saw it: when, the status they then saw, and the step if they took it themselves. */
+export interface TimelineEntry { seq: number; at: string; status: ApplicantStatus | null; action: string | null }
+
+/**
+ * The case's timeline for its applicants, oldest first: the steps that changed what they saw and the steps
+ * they took; no officials, no internal assessments, nothing a later step took back out of their view.
+ */
+export async function applicantTimeline(db: Db, caseId: string): Promise<TimelineEntry[]> {
+  const rows = await db.select({
+    seq: caseTimeline.seq, at: sql<string>`to_char(${caseTimeline.at} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+    status: caseTimeline.applicantStatus, action: caseTimeline.applicantAction,
+  }).from(caseTimeline).where(eq(caseTimeline.caseId, caseId)).orderBy(asc(caseTimeline.seq));
+  let shown: string | undefined;
+  return rows.filter((r) => {
+    const key = r.status ? `${r.status.code}\n${r.status.text.sv}` : undefined;
+    const changed = key !== undefined && key !== shown;
+    if (key !== undefined) shown = key;
+    return changed || r.action !== null;
+  });
 }
 
 export interface AuditFilter { from?: string; to?: string; actor?: string; action?: string; caseId?: string; subject?: string; upToSeq?: number }

@@ -2,8 +2,9 @@
 // retains it, the workflow engine's own event history rendered readable (no payloads, only names).
 import type { WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
-import { caseHistory } from '../../db/readModel';
+import { applicantTimeline, caseHistory } from '../../db/readModel';
 import type { AppDeps } from '../app';
+import { seesAllCases } from '../auth';
 import { loadCase } from '../caseAccess';
 import { defineOperation, type Operation } from '../operation';
 import { HttpProblem } from '../problems';
@@ -17,9 +18,18 @@ const engineEventSchema = z.object({
   name: z.string().optional().describe('The update, activity (also the marker of a local one), signal, timer or patch the event is about'),
 }).meta({ id: 'EngineEvent' });
 
+const timelineEntrySchema = z.object({
+  seq: z.number().int().describe("The step's number within the case"),
+  at: z.string().describe('ISO 8601 instant'),
+  status: z.object({ code: z.string(), text: z.object({ sv: z.string(), en: z.string() }) }).nullable()
+    .describe('The status the applicant saw after the step; null for steps recorded before the timeline was kept'),
+  action: z.string().nullable().describe("The step, when the applicant's organisation took it"),
+}).meta({ id: 'TimelineEntry' });
+
 const historySchema = z.discriminatedUnion('source', [
   z.object({ caseId: z.string(), source: z.literal('audit'), items: z.array(auditEventSchema) }),
   z.object({ caseId: z.string(), source: z.literal('engine'), items: z.array(engineEventSchema) }),
+  z.object({ caseId: z.string(), source: z.literal('timeline'), items: z.array(timelineEntrySchema) }),
 ]).meta({ id: 'CaseHistory' });
 
 type EngineEvent = z.infer<typeof engineEventSchema>;
@@ -91,13 +101,19 @@ export function historyOperations({ db, temporal }: AppDeps): Operation[] {
       id: 'caseHistory', method: 'get', path: '/cases/{id}/history', tag: 'Audit', access: ['officer', 'auditor', 'council', 'applicant'],
       summary: "The case's history, oldest first",
       description: 'source=audit (default): the audit trail, complete also for closed cases. source=engine: the workflow engine\'s own '
-        + 'event history while the engine retains it (404 after the retention period). Applicants see their own organisation\'s cases only.',
+        + 'event history while the engine retains it (404 after the retention period). Applicants get their own organisation\'s case as '
+        + 'they saw it instead (source=timeline): the steps that changed their status, with that status, and the steps they took, without '
+        + 'officials or internal assessments; source=engine is not for them.',
       params: z.strictObject({ id: caseIdParam }),
       query: z.strictObject({ source: z.enum(['audit', 'engine']).default('audit') }),
       success: { status: 200, description: 'The history', schema: historySchema },
-      problems: ['not-found'],
+      problems: ['forbidden', 'not-found'],
       handler: async ({ actor, params, query }) => {
         await loadCase(db, params.id, actor);
+        if (!seesAllCases(actor)) {
+          if (query.source === 'engine') throw new HttpProblem('forbidden', "The engine's history is for officers, auditors and the council");
+          return { caseId: params.id, source: 'timeline', items: await applicantTimeline(db, params.id) };
+        }
         if (query.source === 'audit') {
           return { caseId: params.id, source: 'audit', items: (await caseHistory(db, params.id)).map(toAuditEvent) };
         }
