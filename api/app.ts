@@ -12,6 +12,7 @@ import { configuredSigner, type CheckpointSigner } from '../platform/auditChain'
 import { errorSerializers } from '../platform/errors';
 import { createVerifier } from './auth';
 import { idempotencyStore } from './idempotency';
+import { rateLimits, type RateLimits } from './rateLimits';
 import { BASE_PATH, openApiDocument } from './openapi';
 import { expressPath, mountOperations, type Operation } from './operation';
 import { HttpProblem, problemHandler, sendProblem } from './problems';
@@ -34,7 +35,7 @@ export interface AppDeps {
 }
 
 /** What the operations are built from: the app's dependencies with the defaults filled in. */
-export type Services = AppDeps & Required<Pick<AppDeps, 'signer'>>;
+export type Services = AppDeps & Required<Pick<AppDeps, 'signer'>> & { limits: RateLimits };
 
 const BODY_LIMIT = '256kb';
 
@@ -64,7 +65,7 @@ function unknownRoute(ops: Operation[], atRootToo: Operation[]) {
 }
 
 export function createApp(given: AppDeps): Express {
-  const deps: Services = { ...given, signer: given.signer ?? configuredSigner(given.config) };
+  const deps: Services = { ...given, signer: given.signer ?? configuredSigner(given.config), limits: rateLimits(given.db, given.config.rateLimits) };
   const logger = deps.logger ?? pino({ level: deps.config.logLevel, serializers: errorSerializers });
   let document: Record<string, unknown> = {};
   const meta = metaOperations(deps, () => document);
@@ -78,7 +79,7 @@ export function createApp(given: AppDeps): Express {
     ...referenceOperations(deps),
   ];
   document = openApiDocument(ops, DOCS_PATH);
-  const mountDeps = { verify: createVerifier(deps.config.jwt), idempotency: idempotencyStore(deps.db) };
+  const mountDeps = { verify: createVerifier(deps.config.jwt), idempotency: idempotencyStore(deps.db), limits: deps.limits };
 
   const app = express();
   app.use(pinoHttp({

@@ -17,6 +17,7 @@ const KINDS = {
   'method-not-allowed': { status: 405, sv: 'Metoden stöds inte här', en: 'Method not allowed' },
   'stage-not-allowed': { status: REFUSALS.stage.status, sv: 'Åtgärden är inte möjlig i ärendets nuvarande skede', en: 'Action not allowed in the current stage' },
   'in-progress': { status: 409, sv: 'En likadan begäran pågår redan', en: 'The same request is already in progress' },
+  'too-many-requests': { status: 429, sv: 'För många förfrågningar', en: 'Too many requests' },
   'payload-too-large': { status: 413, sv: 'Begäran är för stor', en: 'Request too large' },
   'unsupported-media-type': { status: 415, sv: 'Innehållstypen stöds inte', en: 'Unsupported media type' },
   'rule-violation': { status: REFUSALS.rule.status, sv: 'Regelbrott', en: 'Rule violation' },

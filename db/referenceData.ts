@@ -89,8 +89,12 @@ export async function listOrganisations(db: Db, { limit, cursor }: PageRequest):
 }
 
 export async function organisationExists(db: Db, id: string): Promise<boolean> {
-  const [organisation] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, id));
-  return organisation !== undefined;
+  return (await organisationById(db, id)) !== undefined;
+}
+
+export async function organisationById(db: Db, id: string): Promise<Organisation | undefined> {
+  const [organisation] = await db.select().from(organisations).where(eq(organisations.id, id));
+  return organisation;
 }
 
 /** The new organisation; undefined when its id is taken. */

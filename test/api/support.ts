@@ -49,13 +49,15 @@ export interface ApiHarness {
   /** `Authorization` header value for a caller. */
   auth(who: CallerName | Claims): Promise<string>;
   get(url: string, who?: CallerName): Promise<request.Response>;
-  post(url: string, who: CallerName, body?: unknown, headers?: Record<string, string>): Promise<request.Response>;
+  post(url: string, who: CallerName | Claims, body?: unknown, headers?: Record<string, string>): Promise<request.Response>;
   /** Writes a step as the workflow's activity would: read model, audit row, outbox. */
   record(step: StepRecord): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function apiHarness(opts: { worker?: boolean } = {}): Promise<ApiHarness> {
+/** env: configuration over the harness's own (e.g. limits). */
+export async function apiHarness(opts: { worker?: boolean; env?: Record<string, string> } = {}): Promise<ApiHarness> {
+
   const [database, smtp, env] = await Promise.all([freshDatabase(), startSmtpServer(), timeSkippingEnv()]);
   await seedReferenceData(database.db);
   const config = loadConfig({
@@ -64,6 +66,10 @@ export async function apiHarness(opts: { worker?: boolean } = {}): Promise<ApiHa
     JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256',
     TEMPORAL_TASK_QUEUE: `cases-${randomUUID()}`,
     LOG_LEVEL: 'silent',
+    // Tests send far more requests a minute than a person does; the limits have their own test (rateLimits.test.ts).
+    RATE_LIMIT_POSTS_PER_MINUTE: '0',
+    RATE_LIMIT_RECEIPTS_PER_HOUR: '0',
+    ...opts.env,
   });
   const mailer = createMailer(config.mail, { logger: pino({ level: 'silent' }) });
   let stopWorker = async () => undefined as void;
