@@ -8,6 +8,7 @@ import { migrateConfigured, openConfiguredDatabase, type Database } from './db/c
 import { seedReferenceData } from './db/seed';
 import { configuredSigner } from './platform/auditChain';
 import { createMailer } from './platform/mailer';
+import { dataConverter } from './platform/payloadCodec';
 import { connectWorker } from './platform/temporal';
 import { buildWorkflowBundle } from './platform/workflowBundle';
 
@@ -28,6 +29,7 @@ export async function startWorker(config: Config, shared?: { database: Database 
     // The SDK's default (from the heap limit, ~1 MB a case) would cache thousands of cases.
     maxCachedWorkflows: config.temporal.cachedCases,
     activities: createActivities({ db: database.db, mailer, mail: config.mail }),
+    dataConverter: dataConverter(config),
   });
   const sweeper = createOutboxSweeper({ db: database.db, mailer, mail: config.mail, intervalMs: 15_000 });
   sweeper.start();

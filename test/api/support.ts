@@ -16,6 +16,7 @@ import { signToken, type Claims } from '../../api/auth';
 import { loadConfig, type Config } from '../../config';
 import { seedReferenceData } from '../../db/seed';
 import { createMailer } from '../../platform/mailer';
+import { dataConverter } from '../../platform/payloadCodec';
 import type { StepRecord } from '../../workflows/types';
 import { freshDatabase, type TestDatabase } from '../support/db';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
@@ -58,7 +59,7 @@ export interface ApiHarness {
 /** env: configuration over the harness's own (e.g. limits). */
 export async function apiHarness(opts: { worker?: boolean; env?: Record<string, string> } = {}): Promise<ApiHarness> {
 
-  const [database, smtp, env] = await Promise.all([freshDatabase(), startSmtpServer(), timeSkippingEnv()]);
+  const [database, smtp] = await Promise.all([freshDatabase(), startSmtpServer()]);
   await seedReferenceData(database.db);
   const config = loadConfig({
     SMTP_URL: smtp.url,
@@ -71,12 +72,14 @@ export async function apiHarness(opts: { worker?: boolean; env?: Record<string, 
     RATE_LIMIT_RECEIPTS_PER_HOUR: '0',
     ...opts.env,
   });
+  const env = await timeSkippingEnv(config);
   const mailer = createMailer(config.mail, { logger: pino({ level: 'silent' }) });
   let stopWorker = async () => undefined as void;
   if (opts.worker) {
     const worker = await Worker.create({
       connection: env.nativeConnection, taskQueue: config.temporal.taskQueue, workflowBundle: await bundle(),
       activities: createActivities({ db: database.db, mailer, mail: config.mail }),
+      dataConverter: dataConverter(config),
     });
     const running = worker.run();
     stopWorker = async () => { worker.shutdown(); await running; };
