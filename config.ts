@@ -4,6 +4,12 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalString = z.string().min(1).optional();
+/** A span as jose reads it: 90s, 15m, 12h, 7d. */
+const duration = z.string().regex(/^\d+ ?(s|m|h|d)$/, 'must be a number and a unit: s, m, h or d (e.g. 12h)');
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/;
+
+/** HS256 wants a key as long as its hash: 256 bits. Also the least accepted length of a secret file. */
+export const JWT_SECRET_MIN_LENGTH = 32;
 
 /**
  * Where the emails of each audience go: preparers, valuers, council, budget, and decider:<tier>.
@@ -55,6 +61,8 @@ const schema = z.object({
   TEMPORAL_TEST_SERVER_PATH: optionalString,
 
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  /** The role that owns the schema: runs the migrations and grants DATABASE_URL's role what it may do. */
+  DATABASE_OWNER_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
 
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).default('Projektkontoret <projektkontoret@stockholm.se>'),
@@ -63,10 +71,36 @@ const schema = z.object({
   /** JSON, e.g. {"preparers":"beredning@stockholm.se","decider:stadsdirektor":"sd@stockholm.se"}; merged over the defaults. */
   ROLE_EMAILS: roleEmails.optional(),
 
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  JWT_JWKS_URL: z.url().optional(),
+  JWT_SECRET: z.string().min(JWT_SECRET_MIN_LENGTH, `must be at least ${JWT_SECRET_MIN_LENGTH} characters`).optional(),
+  // https only: the keys that decide who is who must not travel in the clear. Loopback is the one exception
+  // (it never leaves the machine), which lets tests run a real JWKS server without a certificate.
+  JWT_JWKS_URL: z.url().refine((u) => { const url = new URL(u); return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname)); },
+    'must be an https:// URL').optional(),
   JWT_ISSUER: optionalString,
   JWT_AUDIENCE: optionalString,
+  JWT_MAX_TOKEN_AGE: duration.default('12h'),
+  JWT_CLOCK_TOLERANCE: duration.default('30s'),
+
+  AUDIT_SIGNING_KEY_FILE: optionalString,
+  AUDIT_CHECKPOINT_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).default(60),
+  /** Comma-separated id:key pairs, each key 32 bytes in base64; the first one encrypts, all of them decrypt. */
+  PAYLOAD_ENCRYPTION_KEYS: z.string().transform((text, ctx) => {
+    const keys = text.split(',').map((pair) => pair.trim().split(':'));
+    for (const [i, pair] of keys.entries()) {
+      if (pair.length !== 2 || !/^[\w-]{1,32}$/.test(pair[0]) || Buffer.from(pair[1], 'base64').length !== 32) {
+        ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: must be <id>:<32 bytes in base64> (id of letters, digits, - or _)` });
+        return z.NEVER;
+      }
+    }
+    if (new Set(keys.map(([id]) => id)).size !== keys.length) {
+      ctx.addIssue({ code: 'custom', message: 'key ids must differ' });
+      return z.NEVER;
+    }
+    return keys.map(([id, key]) => ({ id, key: Buffer.from(key, 'base64') }));
+  }).optional(),
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
+  RATE_LIMIT_POSTS_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  RATE_LIMIT_RECEIPTS_PER_HOUR: z.coerce.number().int().min(0).default(20),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -78,6 +112,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.JWT_JWKS_URL !== undefined && (e.JWT_ISSUER === undefined || e.JWT_AUDIENCE === undefined)) {
+    // Without both, a token the identity provider signed for any other application would be accepted here.
+    throw new Error('Invalid configuration:\n  JWT_ISSUER and JWT_AUDIENCE must be set with JWT_JWKS_URL');
+  }
   if ((e.TEMPORAL_TLS_CERT === undefined) !== (e.TEMPORAL_TLS_KEY === undefined)) {
     throw new Error('Invalid configuration:\n  TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together');
   }
@@ -102,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
     },
     databaseUrl: e.DATABASE_URL,
+    databaseOwnerUrl: e.DATABASE_OWNER_URL,
     pgliteDir: path.join(dataDir, 'pglite'),
     mail: {
       smtpUrl: e.SMTP_URL,
@@ -117,6 +156,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       jwksUrl: e.JWT_JWKS_URL,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
+      /** Refused once this old (from iat), whatever its exp says. */
+      maxTokenAge: e.JWT_MAX_TOKEN_AGE,
+      /** Leeway for exp, nbf and iat against the identity provider's clock. */
+      clockTolerance: e.JWT_CLOCK_TOLERANCE,
+    },
+    audit: {
+      /** Ed25519, PKCS#8 PEM; kept outside the database. The embedded default generates it under DATA_DIR. */
+      signingKeyFile: e.AUDIT_SIGNING_KEY_FILE ?? path.join(dataDir, 'audit-signing-key.pem'),
+      generateSigningKey: e.AUDIT_SIGNING_KEY_FILE === undefined,
+      /** 0: checkpoints only on demand. */
+      checkpointIntervalMs: e.AUDIT_CHECKPOINT_INTERVAL_MINUTES * 60_000,
+    },
+    payloads: {
+      /** Configured keys, or undefined: the embedded default generates one into keyFile. */
+      keys: e.PAYLOAD_ENCRYPTION_KEYS,
+      keyFile: path.join(dataDir, 'payload-key'),
+    },
+    retention: {
+      /** Idempotency keys, case requests and the bodies of sent emails older than this are purged; audit rows never. */
+      days: e.RETENTION_DAYS,
+    },
+    rateLimits: {
+      /** POSTs per user and minute, across API processes; 0: no limit. */
+      postsPerMinute: e.RATE_LIMIT_POSTS_PER_MINUTE,
+      /** Receipts per recipient address and hour; 0: no limit. */
+      receiptsPerHour: e.RATE_LIMIT_RECEIPTS_PER_HOUR,
     },
   };
 }

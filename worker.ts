@@ -1,11 +1,14 @@
 // Starts a Temporal worker: the workflows bundle plus activities built from real dependencies.
 import { Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { createMaintenance } from './activities/maintenance';
 import { createOutboxRelay } from './activities/outboxRelay';
 import { loadConfig, type Config } from './config';
-import { openConfiguredDatabase, type Database } from './db/client';
+import { migrateConfigured, openConfiguredDatabase, type Database } from './db/client';
 import { seedReferenceData } from './db/seed';
+import { configuredSigner } from './platform/auditChain';
 import { createMailer } from './platform/mailer';
+import { dataConverter } from './platform/payloadCodec';
 import { connectWorker } from './platform/temporal';
 import { buildWorkflowBundle } from './platform/workflowBundle';
 
@@ -13,7 +16,7 @@ import { buildWorkflowBundle } from './platform/workflowBundle';
 export async function startWorker(config: Config, shared?: { database: Database }): Promise<{ shutdown(): Promise<void> }> {
   const database = shared?.database ?? openConfiguredDatabase(config);
   if (!shared) {
-    await database.migrate();
+    await migrateConfigured(config, database);
     await seedReferenceData(database.db);
   }
   const mailer = createMailer(config.mail);
@@ -26,13 +29,16 @@ export async function startWorker(config: Config, shared?: { database: Database 
     // The SDK's default (from the heap limit, ~1 MB a case) would cache thousands of cases.
     maxCachedWorkflows: config.temporal.cachedCases,
     activities: createActivities({ db: database.db, mailer, mail: config.mail }),
+    dataConverter: dataConverter(config),
   });
   const relay = createOutboxRelay({ db: database.db, mailer, mail: config.mail, database });
   await relay.start();
+  const maintenance = createMaintenance({ db: database.db, signer: configuredSigner(config), config });
+  maintenance.start();
   const running = worker.run();
   return {
     async shutdown() {
-      await relay.stop();
+      await Promise.all([relay.stop(), maintenance.stop()]);
       worker.shutdown();
       await running;
       await connection.close();

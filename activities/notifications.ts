@@ -299,8 +299,6 @@ async function stepCounts(db: Db, step: SQL): Promise<DeliveryCounts> {
   return { sent: counts.sent, failed: counts.failed, pending: counts.pending + counts.sending };
 }
 
-// ---- the sweeper: rows whose activity gave up ----------------------------------------------------
-
 /** Rows a process left 'sending' longer ago than `ms` (it died mid-send) go back to pending, to be sent again. */
 export async function releaseStaleSending(db: Db, ms: number): Promise<void> {
   await db.update(outbox)

@@ -8,7 +8,7 @@
 import pino, { type Logger } from 'pino';
 import type { Database } from '../db/client';
 import { OUTBOX_CHANNEL } from '../db/outbox';
-import { maskAddresses } from '../platform/mailer';
+import { describeError } from '../platform/errors';
 import { deliverPending, releaseStaleSending, type DeliveryCounts, type DeliveryDeps } from './notifications';
 
 export interface OutboxRelay {
@@ -62,7 +62,7 @@ export function createOutboxRelay({
         else schedule(backoff, () => { backoff = Math.min(backoff * 2, retry.maxMs); });
       })
       .catch((err: unknown) => {
-        logger.warn({ error: maskAddresses(err instanceof Error ? err.message : String(err)) }, 'outbox delivery failed');
+        logger.warn({ error: describeError(err) }, 'outbox delivery failed');
         schedule(backoff, () => { backoff = Math.min(backoff * 2, retry.maxMs); });
       })
       .finally(() => {

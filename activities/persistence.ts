@@ -9,7 +9,7 @@ import { lockPortfolioFrames, lockSavingsClaims } from '../db/locks';
 import { notifyOutbox } from '../db/outbox';
 import { councilMeetingExists } from '../db/referenceData';
 import {
-  cases, changeRequests, councilAgenda, decisions, frameReservations, outbox, portfolioFrames, portfolios, reports, savingsClaims,
+  cases, caseTimeline, changeRequests, councilAgenda, decisions, frameReservations, outbox, portfolioFrames, portfolios, reports, savingsClaims,
 } from '../db/schema';
 import { claimStatus } from '../workflows/savings';
 import type { CaseView, FrameReservation, SavingsConflict, StepRecord } from '../workflows/types';
@@ -27,6 +27,10 @@ export function createPersistenceActivities({ db, planEmails }: { db: Db; planEm
         if (await upsertCase(tx, step)) await projectView(tx, step.view);
         await recordDecision(tx, step);
         await addToAgenda(tx, step);
+        await tx.insert(caseTimeline).values({
+          caseId: step.caseId, seq: step.seq, at: step.at, applicantStatus: step.view.applicantStatus,
+          applicantAction: step.actor.roles.includes('applicant') ? step.action : null,
+        }).onConflictDoNothing();
         const drafts = await planEmails(tx, step);
         if (drafts.length > 0) {
           await tx.insert(outbox)

@@ -8,8 +8,11 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
+import { configuredSigner, type CheckpointSigner } from '../platform/auditChain';
+import { errorSerializers } from '../platform/errors';
 import { createVerifier } from './auth';
 import { idempotencyStore } from './idempotency';
+import { rateLimits, type RateLimits } from './rateLimits';
 import { BASE_PATH, openApiDocument } from './openapi';
 import { expressPath, mountOperations, type Operation } from './operation';
 import { HttpProblem, problemHandler, sendProblem } from './problems';
@@ -31,7 +34,12 @@ export interface AppDeps {
   config: Config;
   mailer: { verify(): Promise<boolean> };
   logger?: Logger;
+  /** Signs the audit chain's checkpoints; from the configuration when not given. */
+  signer?: CheckpointSigner;
 }
+
+/** What the operations are built from: the app's dependencies with the defaults filled in. */
+export type Services = AppDeps & Required<Pick<AppDeps, 'signer'>> & { limits: RateLimits };
 
 const BODY_LIMIT = '256kb';
 
@@ -60,8 +68,9 @@ function unknownRoute(ops: Operation[], atRootToo: Operation[]) {
   };
 }
 
-export function createApp(deps: AppDeps): Express {
-  const logger = deps.logger ?? pino({ level: deps.config.logLevel });
+export function createApp(given: AppDeps): Express {
+  const deps: Services = { ...given, signer: given.signer ?? configuredSigner(given.config), limits: rateLimits(given.db, given.config.rateLimits) };
+  const logger = deps.logger ?? pino({ level: deps.config.logLevel, serializers: errorSerializers });
   let document: Record<string, unknown> = {};
   const meta = metaOperations(deps, () => document);
   const ops = [
@@ -78,7 +87,7 @@ export function createApp(deps: AppDeps): Express {
     ...runningProjectOperations(deps),
   ];
   document = openApiDocument(ops, DOCS_PATH);
-  const mountDeps = { verify: createVerifier(deps.config.jwt), idempotency: idempotencyStore(deps.db) };
+  const mountDeps = { verify: createVerifier(deps.config.jwt), idempotency: idempotencyStore(deps.db), limits: deps.limits };
 
   const app = express();
   app.use(pinoHttp({
@@ -87,6 +96,7 @@ export function createApp(deps: AppDeps): Express {
     serializers: {
       req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      ...errorSerializers,
     },
     autoLogging: { ignore: (req) => /^\/(healthz|readyz)$/.test(req.url ?? '') },
   }));

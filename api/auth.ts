@@ -1,12 +1,14 @@
 // Bearer JWTs: HS256 with a shared secret (the embedded default generates one once under data/), or an
-// identity provider's JWKS. The verified claims become the Actor that the workflow records.
+// identity provider's JWKS (then issuer and audience are required, see config.ts). Every token must carry
+// exp and iat, is refused once older than the maximum token age, and is judged with a small clock
+// tolerance. The verified claims become the Actor that the workflow records.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
-import type { Config } from '../config';
+import { JWT_SECRET_MIN_LENGTH, type Config } from '../config';
 import type { Actor } from '../workflows/types';
 import { ROLES, type Role } from '../workflows/vocabulary';
 import { HttpProblem } from './problems';
@@ -24,22 +26,31 @@ const claims = z.object({
 });
 export type Claims = z.infer<typeof claims>;
 
+/** A secret file's text, refused when it is too short to be a full-strength HS256 key. */
+function readSecretFile(file: string): Uint8Array {
+  const secret = fs.readFileSync(file, 'utf8').trim();
+  if (secret.length < JWT_SECRET_MIN_LENGTH) {
+    throw new Error(`${file} holds a secret of ${secret.length} characters; at least ${JWT_SECRET_MIN_LENGTH} are needed (delete it to have a new one generated)`);
+  }
+  return new TextEncoder().encode(secret);
+}
+
 /** The shared secret: configured, or generated once for the embedded default and kept in secretFile. */
 export function signingSecret(jwt: Config['jwt']): Uint8Array {
   if (jwt.secret) return new TextEncoder().encode(jwt.secret);
   try {
-    return new TextEncoder().encode(fs.readFileSync(jwt.secretFile, 'utf8').trim());
+    return readSecretFile(jwt.secretFile);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  fs.mkdirSync(path.dirname(jwt.secretFile), { recursive: true });
+  fs.mkdirSync(path.dirname(jwt.secretFile), { recursive: true, mode: 0o700 });
   try {
     // 'wx': when two processes start together, the second reads the first one's secret.
     fs.writeFileSync(jwt.secretFile, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
-  return new TextEncoder().encode(fs.readFileSync(jwt.secretFile, 'utf8').trim());
+  return readSecretFile(jwt.secretFile);
 }
 
 export async function signToken(jwt: Config['jwt'], claimed: Claims, expiresIn = '12h'): Promise<string> {
@@ -58,7 +69,10 @@ export function createVerifier(jwt: Config['jwt']): Verifier {
     algorithms: jwt.jwksUrl ? ['RS256', 'PS256', 'ES256', 'EdDSA'] : ['HS256'],
     issuer: jwt.issuer,
     audience: jwt.audience,
-    requiredClaims: ['sub'],
+    // A token without exp would never expire; without iat its age could not be told.
+    requiredClaims: ['sub', 'exp', 'iat'],
+    maxTokenAge: jwt.maxTokenAge,
+    clockTolerance: jwt.clockTolerance,
   };
   return async (token) => {
     const { payload } = typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
@@ -87,7 +101,7 @@ export function authenticate(verify: Verifier): RequestHandler {
       req.actor = await verify(match[1]);
     } catch {
       res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
-      throw new HttpProblem('unauthenticated', 'The token is invalid, expired or lacks the required claims (sub, roles)');
+      throw new HttpProblem('unauthenticated', 'The token is invalid, expired, too old or lacks the required claims (sub, roles, exp, iat)');
     }
     next();
   };

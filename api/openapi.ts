@@ -53,7 +53,7 @@ function problemsOf(op: Operation): ProblemKind[] {
   if (Array.isArray(op.access)) kinds.add('forbidden');
   if (op.params || op.query || op.body) kinds.add('validation-failed');
   if (op.body) ['malformed-request', 'payload-too-large', 'unsupported-media-type'].forEach((k) => kinds.add(k as ProblemKind));
-  if (takesIdempotencyKey(op)) ['idempotency-key-reused', 'in-progress', 'validation-failed'].forEach((k) => kinds.add(k as ProblemKind));
+  if (takesIdempotencyKey(op)) ['idempotency-key-reused', 'in-progress', 'validation-failed', 'too-many-requests'].forEach((k) => kinds.add(k as ProblemKind));
   kinds.add('internal');
   return [...kinds];
 }

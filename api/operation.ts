@@ -6,6 +6,7 @@ import type { Actor } from '../workflows/types';
 import type { Role } from '../workflows/vocabulary';
 import { actorOf, authenticate, hasRole, type Verifier } from './auth';
 import type { IdempotencyStore } from './idempotency';
+import type { RateLimits } from './rateLimits';
 import { HttpProblem, type FieldError, type ProblemKind } from './problems';
 
 type AnyObject = z.ZodType<Record<string, unknown>>;
@@ -85,7 +86,7 @@ function parseRequest(op: Operation, req: Request): { params: Record<string, unk
   return { params: (params ?? {}) as Record<string, unknown>, query: (query ?? {}) as Record<string, unknown>, body };
 }
 
-export function mountOperations(router: Router, ops: Operation[], deps: { verify: Verifier; idempotency: IdempotencyStore }): void {
+export function mountOperations(router: Router, ops: Operation[], deps: { verify: Verifier; idempotency: IdempotencyStore; limits: RateLimits }): void {
   const auth = authenticate(deps.verify);
   for (const op of ops) {
     const handlers = op.access === 'anyone' ? [] : [auth];
@@ -94,6 +95,8 @@ export function mountOperations(router: Router, ops: Operation[], deps: { verify
       if (Array.isArray(op.access) && !op.access.some((role) => hasRole(actor, role))) {
         throw new HttpProblem('forbidden', `Only ${op.access.join(', ')} may do this`);
       }
+      // Every POST a user's roles admit counts against the user's limit, valid or not: probing is requests too.
+      if (op.method === 'post') await deps.limits.post(res, actor.id);
       if (op.body && req.body === undefined && Number(req.headers['content-length'] ?? 0) > 0) {
         throw new HttpProblem('unsupported-media-type', 'Send the body as application/json');
       }

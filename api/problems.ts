@@ -3,6 +3,7 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { BadCursorError } from '../db/paging';
+import { describeError } from '../platform/errors';
 import { REFUSALS, RULES, type RefusalKind, type RuleId } from '../workflows/vocabulary';
 
 export const PROBLEM_BASE = 'https://projektkontoret.stockholm.se/problems/';
@@ -16,6 +17,7 @@ export const PROBLEM_KINDS = {
   'method-not-allowed': { status: 405, sv: 'Metoden stöds inte här', en: 'Method not allowed' },
   'stage-not-allowed': { status: REFUSALS.stage.status, sv: 'Åtgärden är inte möjlig i ärendets nuvarande skede', en: 'Action not allowed in the current stage' },
   'in-progress': { status: 409, sv: 'En likadan begäran pågår redan', en: 'The same request is already in progress' },
+  'too-many-requests': { status: 429, sv: 'För många förfrågningar', en: 'Too many requests' },
   'payload-too-large': { status: 413, sv: 'Begäran är för stor', en: 'Request too large' },
   'unsupported-media-type': { status: 415, sv: 'Innehållstypen stöds inte', en: 'Unsupported media type' },
   'rule-violation': { status: REFUSALS.rule.status, sv: 'Regelbrott', en: 'Rule violation' },
@@ -88,13 +90,13 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     if (res.headersSent) {
       // A streamed answer cannot turn into a problem any more; cut it so the client sees it is incomplete.
-      logger.error({ err }, 'error after the response started');
+      logger.error({ error: describeError(err) }, 'error after the response started');
       res.destroy();
       return;
     }
     const problem = toProblem(err);
     if (problem) return sendProblem(req, res, problem);
-    logger.error({ err }, 'unhandled error');
+    logger.error({ error: describeError(err) }, 'unhandled error');
     sendProblem(req, res, new HttpProblem('internal', 'Something went wrong; it has been logged'));
   };
 }

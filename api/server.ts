@@ -3,18 +3,19 @@
 import type { Server } from 'node:http';
 import pino from 'pino';
 import { loadConfig, type Config } from '../config';
-import { openConfiguredDatabase, type Database } from '../db/client';
+import { migrateConfigured, openConfiguredDatabase, type Database } from '../db/client';
 import { seedReferenceData } from '../db/seed';
 import { createMailer } from '../platform/mailer';
+import { errorSerializers } from '../platform/errors';
 import { connectClient } from '../platform/temporal';
 import { createApp } from './app';
 
 /** database: pass the process's shared handle (embedded PGlite allows one opener); else one is opened. */
 export async function startApi(config: Config, shared?: { database: Database }): Promise<{ close(): Promise<void>; port: number }> {
-  const logger = pino({ level: config.logLevel });
+  const logger = pino({ level: config.logLevel, serializers: errorSerializers });
   const database = shared?.database ?? openConfiguredDatabase(config);
   if (!shared) {
-    await database.migrate();
+    await migrateConfigured(config, database);
     await seedReferenceData(database.db);
   }
   const temporal = await connectClient(config);

@@ -31,7 +31,7 @@ export interface System {
 }
 
 /** Variables the project's config reads: never inherited, so the bench's own environment cannot leak in. */
-const CONFIG_VARS = /^(PORT|DATA_DIR|LOG_LEVEL|TEMPORAL_\w+|WORKER_\w+|DATABASE_URL|SMTP_URL|MAIL_FROM|OFFICE_EMAIL|CASE_LINK_BASE|ROLE_EMAILS|JWT_\w+|NODE_OPTIONS)$/;
+const CONFIG_VARS = /^(PORT|DATA_DIR|LOG_LEVEL|TEMPORAL_\w+|WORKER_\w+|DATABASE_\w+|SMTP_URL|MAIL_FROM|OFFICE_EMAIL|CASE_LINK_BASE|ROLE_EMAILS|JWT_\w+|AUDIT_\w+|PAYLOAD_\w+|RETENTION_\w+|RATE_LIMIT_\w+|NODE_OPTIONS)$/;
 
 export function childEnv(target: Target, vars: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !CONFIG_VARS.test(k)));
@@ -40,6 +40,9 @@ export function childEnv(target: Target, vars: Record<string, string>): NodeJS.P
     DATA_DIR: target.dataDir,
     JWT_SECRET: target.jwtSecret,
     BENCH_PROBE_FILE: target.probeFile,
+    // The benchmark drives thousands of cases as a handful of users: the abuse limits would measure themselves.
+    RATE_LIMIT_POSTS_PER_MINUTE: '0',
+    RATE_LIMIT_RECEIPTS_PER_HOUR: '0',
     ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
     ...vars,
   };

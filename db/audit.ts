@@ -1,37 +1,19 @@
-// The audit trail's hash chain. Each row's hash covers its own content and the previous row's hash,
-// so changing, removing or reordering any row breaks every hash after it; verifyAuditChain finds
-// the first row where that happens. The database trigger (migration 0001) refuses UPDATE, DELETE and
-// TRUNCATE; the chain is what still catches a tamper by someone able to switch that trigger off.
-import { createHash } from 'node:crypto';
-import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
-import { canonicalJson } from '../platform/canonicalJson';
+// The audit trail in the database: appending steps of cases and changes of reference data to one hash
+// chain, signing its head (checkpoints), and verifying both. What a hash covers and the walk that checks
+// it are in platform/auditChain.ts, shared with the offline verification of an export. The database
+// trigger (migrations 0001, 0004) refuses UPDATE, DELETE and TRUNCATE of rows and checkpoints, and in
+// production the application's role may only insert and read them; the chain and the checkpoints are what
+// still catch a tamper by someone who owns the tables.
+import { and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm';
+import {
+  ChainCheck, canonicalHash, GENESIS_HASH, publicKeysFrom, type AuditContent, type ChainVerdict, type Checkpoint, type CheckpointSigner,
+} from '../platform/auditChain';
 import type { Actor, StepRecord } from '../workflows/types';
 import type { Db } from './client';
 import { lockAuditChain } from './locks';
-import { auditEvents } from './schema';
+import { auditCheckpoints, auditEvents } from './schema';
 
-/** prevHash of the first row. */
-export const GENESIS_HASH = '0'.repeat(64);
-
-/** What a row's hash covers: everything recorded about the step, in JSON-safe form. */
-export interface AuditContent {
-  caseId: string;
-  caseSeq: number;
-  /** ISO 8601 UTC with milliseconds, exactly as the database returns it (see AT_ISO). */
-  at: string;
-  actor: { id: string; name: string; roles: string[]; org: string | null };
-  action: string;
-  stageBefore: string | null;
-  stageAfter: string;
-  input: unknown;
-  outcome: unknown;
-  motivation: string | null;
-}
-
-/** sha256 (hex) over the canonical JSON of the row's content together with the previous row's hash. */
-export function canonicalHash(content: AuditContent, prevHash: string): string {
-  return createHash('sha256').update(canonicalJson({ ...content, prevHash })).digest('hex');
-}
+export { canonicalHash, GENESIS_HASH, type AuditContent } from '../platform/auditChain';
 
 /** Plain JSON data, as jsonb will store it: no undefined, Dates as strings, toJSON applied. */
 function jsonData(value: unknown): unknown {
@@ -57,9 +39,35 @@ export function auditContent(step: StepRecord): AuditContent {
   };
 }
 
+/** A change that is not a case's step: who changed which subject, what they asked, and the state before and after. */
+export interface SubjectChange {
+  subject: string;
+  action: string;
+  actor: Actor;
+  input?: unknown;
+  before: unknown;
+  after: unknown;
+}
+
+export function subjectContent(change: SubjectChange, at: Date = new Date()): AuditContent {
+  return {
+    caseId: null,
+    caseSeq: null,
+    subject: change.subject,
+    at: at.toISOString(),
+    actor: actorOf(change.actor),
+    action: change.action,
+    stageBefore: null,
+    stageAfter: null,
+    input: jsonData(change.input ?? null),
+    outcome: jsonData({ before: change.before ?? null, after: change.after ?? null }),
+    motivation: null,
+  };
+}
+
 /**
- * Appends one row at the end of the chain; does nothing when (caseId, caseSeq) is already recorded.
- * Must run inside a transaction: the advisory lock is held until it commits.
+ * Appends one row at the end of the chain; a case's step only once (nothing when (caseId, caseSeq) is already
+ * recorded). Must run inside a transaction: the advisory lock is held until it commits.
  */
 export async function appendAuditEvent(tx: Db, content: AuditContent): Promise<{ appended: boolean }> {
   await lockAuditChain(tx);
@@ -68,6 +76,7 @@ export async function appendAuditEvent(tx: Db, content: AuditContent): Promise<{
   const inserted = await tx.insert(auditEvents).values({
     caseId: content.caseId,
     caseSeq: content.caseSeq,
+    subject: content.subject ?? null,
     at: content.at,
     actorId: content.actor.id,
     actorName: content.actor.name,
@@ -85,21 +94,28 @@ export async function appendAuditEvent(tx: Db, content: AuditContent): Promise<{
   return { appended: inserted.length > 0 };
 }
 
+/** Records a change of reference data (or a system event) in the chain; call it in the change's own transaction. */
+export async function recordSubjectChange(tx: Db, change: SubjectChange): Promise<void> {
+  await appendAuditEvent(tx, subjectContent(change));
+}
+
 export async function isRecorded(db: Db, caseId: string, caseSeq: number): Promise<boolean> {
   const rows = await db.select({ seq: auditEvents.seq }).from(auditEvents)
     .where(and(eq(auditEvents.caseId, caseId), eq(auditEvents.caseSeq, caseSeq))).limit(1);
   return rows.length > 0;
 }
 
-/** The instant as the hash saw it (JavaScript's toISOString), whatever the session's time zone. */
-const AT_ISO = sql<string>`to_char(${auditEvents.at} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** An instant as the hash and the signature saw it (JavaScript's toISOString), whatever the session's time zone. */
+const isoOf = (column: typeof auditEvents.at | typeof auditCheckpoints.at) =>
+  sql<string>`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** Columns of a stored row, with `at` rendered as the hash saw it. */
 export const auditColumns = {
   seq: auditEvents.seq,
   caseId: auditEvents.caseId,
   caseSeq: auditEvents.caseSeq,
-  at: AT_ISO,
+  subject: auditEvents.subject,
+  at: isoOf(auditEvents.at),
   actorId: auditEvents.actorId,
   actorName: auditEvents.actorName,
   actorRoles: auditEvents.actorRoles,
@@ -121,6 +137,7 @@ export function contentOfRow(row: AuditRow): AuditContent {
   return {
     caseId: row.caseId,
     caseSeq: row.caseSeq,
+    ...(row.subject !== null ? { subject: row.subject } : {}),
     at: row.at,
     actor: { id: row.actorId, name: row.actorName, roles: row.actorRoles, org: row.actorOrg },
     action: row.action,
@@ -132,35 +149,70 @@ export function contentOfRow(row: AuditRow): AuditContent {
   };
 }
 
-export interface AuditVerification {
-  ok: boolean;
-  /** Rows examined: all of them when ok, else up to and including the first broken one. */
-  checked: number;
-  firstBrokenSeq: number | null;
+// ---- checkpoints ---------------------------------------------------------------------------------
+
+const checkpointColumns = {
+  seq: auditCheckpoints.seq, hash: auditCheckpoints.hash, at: isoOf(auditCheckpoints.at),
+  keyId: auditCheckpoints.keyId, signature: auditCheckpoints.signature,
+};
+
+/** The newest row's seq, or 0 for an empty chain; every row up to it is committed (appenders hold the chain's lock until they commit). */
+export async function auditHead(db: Db): Promise<number> {
+  const [last] = await db.select({ seq: auditEvents.seq }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+  return last?.seq ?? 0;
 }
 
 /**
- * Walks the chain in seq order, a batch at a time (keyset on seq, so memory stays flat), and stops at
- * the first row whose prevHash is not the previous row's hash or whose hash does not match its content.
- * A removed row shows as a break at the row after it. Removing the newest rows leaves a shorter
- * chain that is still whole; catching that needs the head hash kept elsewhere.
+ * Signs the chain's head now. `onlyIfMoved`: nothing when the newest checkpoint already signs the head (the
+ * periodic checkpoint), so a quiet trail does not fill with them. Null when the chain is empty.
  */
-export async function verifyAuditChain(db: Db, opts: { batchSize?: number } = {}): Promise<AuditVerification> {
+export async function signCheckpoint(db: Db, signer: CheckpointSigner, { onlyIfMoved = false } = {}): Promise<Checkpoint | null> {
+  return db.transaction(async (tx) => {
+    // Under the appenders' lock, so the head read is the chain's last row and stays so while it is signed.
+    await lockAuditChain(tx);
+    const [head] = await tx.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+    if (!head) return null;
+    if (onlyIfMoved) {
+      const [latest] = await tx.select(checkpointColumns).from(auditCheckpoints).orderBy(desc(auditCheckpoints.id)).limit(1);
+      if (latest?.seq === head.seq && latest.hash === head.hash) return null;
+    }
+    // Milliseconds, as the database keeps them and as the signature covers them.
+    const checkpoint = signer.sign({ seq: head.seq, hash: head.hash, at: new Date().toISOString() });
+    await tx.insert(auditCheckpoints).values(checkpoint);
+    return checkpoint;
+  });
+}
+
+/** Checkpoints up to a seq (all when omitted), ordered by seq. */
+export async function listCheckpoints(db: Db, upToSeq?: number): Promise<Checkpoint[]> {
+  return db.select(checkpointColumns).from(auditCheckpoints)
+    .where(upToSeq === undefined ? undefined : lte(auditCheckpoints.seq, upToSeq))
+    .orderBy(asc(auditCheckpoints.seq), asc(auditCheckpoints.id));
+}
+
+// ---- verification --------------------------------------------------------------------------------
+
+/**
+ * Walks the chain in seq order, a batch at a time (keyset on seq, so memory stays flat), against the
+ * checkpoints, and stops at the first row that does not match (see ChainCheck). publicKeys (PEM): the keys
+ * the checkpoints' signatures must verify with; without them only whether the chain still matches its
+ * checkpoints is checked.
+ */
+export async function verifyAuditChain(db: Db, opts: { batchSize?: number; publicKeys?: string[] } = {}): Promise<ChainVerdict> {
   const batchSize = opts.batchSize ?? 1000;
-  let prevHash = GENESIS_HASH;
+  // Checkpoints first: each then signs a row at or below the head read next, and one beyond it means rows
+  // were removed from the end, not that rows arrived during the walk.
+  const checkpoints = await listCheckpoints(db);
+  const head = await auditHead(db);
+  const check = new ChainCheck(checkpoints, opts.publicKeys ? publicKeysFrom(opts.publicKeys) : undefined, true);
   let after = 0;
-  let checked = 0;
   for (;;) {
     const rows: AuditRow[] = await db.select(auditColumns).from(auditEvents)
-      .where(gt(auditEvents.seq, after)).orderBy(asc(auditEvents.seq)).limit(batchSize);
+      .where(and(gt(auditEvents.seq, after), lte(auditEvents.seq, head))).orderBy(asc(auditEvents.seq)).limit(batchSize);
     for (const row of rows) {
-      checked += 1;
-      if (row.prevHash !== prevHash || canonicalHash(contentOfRow(row), row.prevHash) !== row.hash) {
-        return { ok: false, checked, firstBrokenSeq: row.seq };
-      }
-      prevHash = row.hash;
+      if (!check.add({ seq: row.seq, content: contentOfRow(row), prevHash: row.prevHash, hash: row.hash })) return check.finish();
       after = row.seq;
     }
-    if (rows.length < batchSize) return { ok: true, checked, firstBrokenSeq: null };
+    if (rows.length < batchSize) return check.finish();
   }
 }

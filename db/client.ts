@@ -1,5 +1,11 @@
 // One database handle for both back ends: PostgreSQL through pg when DATABASE_URL is set, otherwise
 // embedded PGlite. The same checked-in migrations serve both.
+//
+// Two roles in production: the owner of the schema (DATABASE_OWNER_URL) runs the migrations and grants the
+// application's role (the user of DATABASE_URL) what it may do, which for the audit trail and its
+// checkpoints is to insert and read, nothing else; the application's role owns nothing, so it can neither
+// change nor remove audit rows nor switch their trigger off. With one URL, that role does everything (the
+// embedded default, development, tests).
 import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -8,6 +14,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { Client, Pool } from 'pg';
 import * as schema from './schema';
@@ -17,6 +24,7 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface Database {
   db: Db;
   kind: 'postgres' | 'pglite';
+  /** Applies the migrations not yet applied; with none pending it changes nothing, so a role that owns nothing may call it. */
   migrate(): Promise<void>;
   /**
    * Calls onNotify for every NOTIFY on the channel, and once more whenever the listening connection comes
@@ -32,6 +40,66 @@ const LISTEN_RETRY_MS = { initial: 500, max: 30_000 };
 
 const migrationsFolder = path.join(__dirname, 'migrations');
 
+/** Whether every checked-in migration is applied (drizzle applies those newer than the newest it has recorded). */
+async function upToDate(db: Db): Promise<boolean> {
+  const files = readMigrationFiles({ migrationsFolder });
+  const newest = files[files.length - 1]?.folderMillis ?? 0;
+  const [exists] = await rows<{ present: boolean }>(db, sql`SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present`);
+  if (!exists?.present) return false;
+  const [applied] = await rows<{ at: string | null }>(db, sql`SELECT max(created_at)::text AS at FROM drizzle.__drizzle_migrations`);
+  return applied?.at !== null && applied?.at !== undefined && Number(applied.at) >= newest;
+}
+
+async function rows<T>(db: Db, query: ReturnType<typeof sql>): Promise<T[]> {
+  return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+}
+
+/** Migrates unless up to date; a role without the right to migrate is told what to run instead. */
+async function migrateWith(db: Db, run: () => Promise<void>): Promise<void> {
+  if (await upToDate(db)) return;
+  try {
+    await run();
+  } catch (err) {
+    if ((err as { cause?: { code?: string }; code?: string }).cause?.code === '42501' || (err as { code?: string }).code === '42501') {
+      throw new Error('The database schema is not up to date, and this role may not change it: set DATABASE_OWNER_URL, or run `npm run db:migrate` with it');
+    }
+    throw err;
+  }
+}
+
+/**
+ * What the application's role may do, granted by the owner after migrating: read and write the read model and
+ * reference data; only insert and read the audit trail and its checkpoints; read which migrations are applied.
+ */
+export async function grantApplicationRole(owner: Db, role: string): Promise<void> {
+  const r = sql.identifier(role);
+  for (const statement of [
+    sql`GRANT USAGE ON SCHEMA public, drizzle TO ${r}`,
+    sql`GRANT SELECT ON drizzle.__drizzle_migrations TO ${r}`,
+    sql`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${r}`,
+    sql`REVOKE UPDATE, DELETE, TRUNCATE ON audit_events, audit_checkpoints FROM ${r}`,
+    sql`GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ${r}`,
+    // The chain's numbering is the database's to give out, not the application's to reset.
+    sql`REVOKE UPDATE ON SEQUENCE audit_events_seq_seq, audit_checkpoints_id_seq FROM ${r}`,
+  ]) await owner.execute(statement);
+}
+
+/**
+ * Brings the schema up to date for the configured database: through the owner role when DATABASE_OWNER_URL
+ * is set (then grants DATABASE_URL's role its rights), else through the handle itself.
+ */
+export async function migrateConfigured(config: { databaseUrl?: string; databaseOwnerUrl?: string }, database: Database): Promise<void> {
+  if (!config.databaseOwnerUrl || !config.databaseUrl) return database.migrate();
+  const owner = openDatabase({ url: config.databaseOwnerUrl }, { poolSize: 1 });
+  try {
+    await owner.migrate();
+    const role = decodeURIComponent(new URL(config.databaseUrl).username);
+    if (role && role !== decodeURIComponent(new URL(config.databaseOwnerUrl).username)) await grantApplicationRole(owner.db, role);
+  } finally {
+    await owner.close();
+  }
+}
+
 /** url: a postgres:// URL; otherwise a PGlite data directory, or undefined for an in-memory PGlite. */
 export function openDatabase(target: { url: string } | { dir?: string }, opts: { poolSize?: number } = {}): Database {
   if ('url' in target) {
@@ -45,18 +113,18 @@ export function openDatabase(target: { url: string } | { dir?: string }, opts: {
     return {
       db,
       kind: 'postgres',
-      migrate: () => migratePg(drizzlePg(pool), { migrationsFolder }),
+      migrate: () => migrateWith(db, () => migratePg(drizzlePg(pool), { migrationsFolder })),
       listen: (channel, onNotify) => listenPg(target.url, channel, onNotify),
       close: () => pool.end(),
     };
   }
-  if (target.dir) fs.mkdirSync(target.dir, { recursive: true });
+  if (target.dir) fs.mkdirSync(target.dir, { recursive: true, mode: 0o700 });
   const client = new PGlite(target.dir);
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     db,
     kind: 'pglite',
-    migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder }),
+    migrate: () => migrateWith(db, () => migratePglite(drizzlePglite(client), { migrationsFolder })),
     async listen(channel, onNotify) {
       const unlisten = await client.listen(channel, () => onNotify());
       return { close: () => unlisten() };

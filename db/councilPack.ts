@@ -39,7 +39,7 @@ export async function packSources(db: Db, meetingId: string): Promise<PackSource
     }).from(frameReservations)
       .where(and(inArray(frameReservations.portfolioId, portfolioIds), ids.length > 0 ? notInArray(frameReservations.caseId, ids) : undefined))
       .groupBy(frameReservations.portfolioId, frameReservations.year),
-    ids.length === 0 ? [] : db.select({ caseId: auditEvents.caseId, movedFrom: sql<string>`${auditEvents.outcome}->>'movedFrom'` }).from(auditEvents)
+    ids.length === 0 ? [] : db.select({ caseId: sql<string>`${auditEvents.caseId}`, movedFrom: sql<string>`${auditEvents.outcome}->>'movedFrom'` }).from(auditEvents)
       .where(and(
         inArray(auditEvents.caseId, ids), eq(auditEvents.action, 'schedule-council'),
         sql`${auditEvents.outcome}->>'meetingId' = ${meetingId}`, sql`${auditEvents.outcome}->>'movedFrom' IS NOT NULL`,

@@ -71,7 +71,8 @@ export async function leadTimeCases(db: Db, range: { from?: string; to?: string 
     reports: sql<Report[]>`jsonb_path_query_array(${cases.view}, ${RECEIVED_ON_DEADLINE})`,
   }).from(cases).where(decidedIn(range)).orderBy(asc(cases.id));
   if (decided.length === 0) return [];
-  const events = await db.select({ caseId: auditEvents.caseId, at: auditColumns.at, action: auditEvents.action, stageAfter: sql<Stage>`${auditEvents.stageAfter}` })
+  // Every row asked for here is a case's step, so its case id is set.
+  const events = await db.select({ caseId: sql<string>`${auditEvents.caseId}`, at: auditColumns.at, action: auditEvents.action, stageAfter: sql<Stage>`${auditEvents.stageAfter}` })
     .from(auditEvents).where(and(
       inArray(auditEvents.caseId, db.select({ id: cases.id }).from(cases).where(decidedIn(range))),
       or(sql`${auditEvents.stageBefore} IS DISTINCT FROM ${auditEvents.stageAfter}`, inArray(auditEvents.action, ['submit-final-report', 'return-final-report'])),

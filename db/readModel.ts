@@ -1,14 +1,13 @@
 // Queries over the read model for the API: the case list and view, a case's history, the audit search and
 // frame use (the dashboard's other figures are in db/dashboard.ts). Each is shaped to be answered from an
 // index (see db/schema.ts): lists page by a keyset (db/paging.ts), never by OFFSET.
-import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import { LATE_REPORT_STATUSES } from '../workflows/reports';
 import type { ApplicantStatus, CaseView, Stage } from '../workflows/types';
 import { auditColumns, type AuditRow } from './audit';
 import type { Db } from './client';
 import { decodeCursor, isText, toPage, type Page } from './paging';
-import { auditEvents, cases, frameReservations, portfolioFrames, reports } from './schema';
-
+import { auditEvents, cases, caseTimeline, frameReservations, portfolioFrames, reports } from './schema';
 
 /** An instant as the case view holds it (Date#toISOString, years 0001-9999): one PostgreSQL reads as a timestamptz. */
 export const isViewInstant = (v: unknown): boolean => typeof v === 'string' && /^(?!0000)\d{4}-/.test(v) && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v;
@@ -90,7 +89,28 @@ export async function caseHistory(db: Db, caseId: string): Promise<AuditRow[]> {
   return db.select(auditColumns).from(auditEvents).where(eq(auditEvents.caseId, caseId)).orderBy(asc(auditEvents.caseSeq));
 }
 
-export interface AuditFilter { from?: string; to?: string; actor?: string; action?: string; caseId?: string }
+/** A step of a case as its applicants saw it: when, the status they then saw, and the step if they took it themselves. */
+export interface TimelineEntry { seq: number; at: string; status: ApplicantStatus | null; action: string | null }
+
+/**
+ * The case's timeline for its applicants, oldest first: the steps that changed what they saw and the steps
+ * they took; no officials, no internal assessments, nothing a later step took back out of their view.
+ */
+export async function applicantTimeline(db: Db, caseId: string): Promise<TimelineEntry[]> {
+  const rows = await db.select({
+    seq: caseTimeline.seq, at: sql<string>`to_char(${caseTimeline.at} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+    status: caseTimeline.applicantStatus, action: caseTimeline.applicantAction,
+  }).from(caseTimeline).where(eq(caseTimeline.caseId, caseId)).orderBy(asc(caseTimeline.seq));
+  let shown: string | undefined;
+  return rows.filter((r) => {
+    const key = r.status ? `${r.status.code}\n${r.status.text.sv}` : undefined;
+    const changed = key !== undefined && key !== shown;
+    if (key !== undefined) shown = key;
+    return changed || r.action !== null;
+  });
+}
+
+export interface AuditFilter { from?: string; to?: string; actor?: string; action?: string; caseId?: string; subject?: string; upToSeq?: number }
 
 /**
  * Audit events across cases, oldest first, for search and export. Ordered by (at, seq) so that each
@@ -108,6 +128,8 @@ export async function searchAuditEvents(db: Db, filter: AuditFilter, page: { lim
     filter.actor !== undefined ? eq(auditEvents.actorId, filter.actor) : undefined,
     filter.action !== undefined ? eq(auditEvents.action, filter.action) : undefined,
     filter.caseId !== undefined ? eq(auditEvents.caseId, filter.caseId) : undefined,
+    filter.subject !== undefined ? eq(auditEvents.subject, filter.subject) : undefined,
+    filter.upToSeq !== undefined ? lte(auditEvents.seq, filter.upToSeq) : undefined,
   )).orderBy(asc(auditEvents.at), asc(auditEvents.seq)).limit(limit + 1);
   return toPage(rows, limit, (r) => [r.at, r.seq]);
 }

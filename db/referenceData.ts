@@ -1,7 +1,10 @@
 // Reference data as the API reads and changes it: portfolios with their yearly frames, organisations,
-// council meetings with their agendas, and rule sets. Loaded at start by db/seed.ts.
+// council meetings with their agendas, and rule sets. Loaded at start by db/seed.ts. Every change is
+// recorded in the audit chain in its own transaction, with who, when, and the state before and after
+// (agendas change through the case's schedule-council step, which the chain records as the case's own).
 import { and, asc, desc, eq, gt, gte, inArray, lte, or, sql } from 'drizzle-orm';
-import type { RuleSet } from '../workflows/types';
+import type { Actor, RuleSet } from '../workflows/types';
+import { recordSubjectChange } from './audit';
 import { isoDate } from '../workflows/inputs';
 import type { Db } from './client';
 import { lockPortfolioFrames } from './locks';
@@ -52,7 +55,7 @@ export async function portfolioKinds(db: Db): Promise<{ id: string; experimental
  * Sets a portfolio's frame for a year. Refused, changing nothing, when granted cases already reserve more
  * of that year than the new frame; undefined when there is no such portfolio.
  */
-export async function setPortfolioFrame(db: Db, portfolioId: string, year: number, amount: number): Promise<{ ok: true } | { ok: false; reserved: number } | undefined> {
+export async function setPortfolioFrame(db: Db, portfolioId: string, year: number, amount: number, actor: Actor): Promise<{ ok: true } | { ok: false; reserved: number } | undefined> {
   return db.transaction(async (tx) => {
     const [portfolio] = await tx.select({ id: portfolios.id }).from(portfolios).where(eq(portfolios.id, portfolioId));
     if (!portfolio) return undefined;
@@ -61,8 +64,14 @@ export async function setPortfolioFrame(db: Db, portfolioId: string, year: numbe
     const [{ reserved }] = await tx.select({ reserved: sql<number>`coalesce(sum(${frameReservations.amount}), 0)`.mapWith(Number) }).from(frameReservations)
       .where(and(eq(frameReservations.portfolioId, portfolioId), eq(frameReservations.year, year)));
     if (reserved > amount) return { ok: false, reserved };
+    const [before] = await tx.select({ amount: portfolioFrames.amount }).from(portfolioFrames)
+      .where(and(eq(portfolioFrames.portfolioId, portfolioId), eq(portfolioFrames.year, year)));
     await tx.insert(portfolioFrames).values({ portfolioId, year, amount })
       .onConflictDoUpdate({ target: [portfolioFrames.portfolioId, portfolioFrames.year], set: { amount } });
+    await recordSubjectChange(tx, {
+      subject: `portfolio:${portfolioId}`, action: 'set-portfolio-frame', actor, input: { year, amount },
+      before: before ? { year, amount: before.amount } : null, after: { year, amount },
+    });
     return { ok: true };
   });
 }
@@ -80,14 +89,21 @@ export async function listOrganisations(db: Db, { limit, cursor }: PageRequest):
 }
 
 export async function organisationExists(db: Db, id: string): Promise<boolean> {
-  const [organisation] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, id));
-  return organisation !== undefined;
+  return (await organisationById(db, id)) !== undefined;
+}
+
+export async function organisationById(db: Db, id: string): Promise<Organisation | undefined> {
+  const [organisation] = await db.select().from(organisations).where(eq(organisations.id, id));
+  return organisation;
 }
 
 /** The new organisation; undefined when its id is taken. */
-export async function createOrganisation(db: Db, organisation: Organisation): Promise<Organisation | undefined> {
-  const [created] = await db.insert(organisations).values(organisation).onConflictDoNothing().returning();
-  return created;
+export async function createOrganisation(db: Db, organisation: Organisation, actor: Actor): Promise<Organisation | undefined> {
+  return db.transaction(async (tx) => {
+    const [created] = await tx.insert(organisations).values(organisation).onConflictDoNothing().returning();
+    if (created) await recordSubjectChange(tx, { subject: `organisation:${created.id}`, action: 'create-organisation', actor, input: organisation, before: null, after: created });
+    return created;
+  });
 }
 
 // ---- council meetings ------------------------------------------------------------------------------
@@ -119,12 +135,17 @@ export async function listCouncilMeetings(db: Db, range: { from?: string; to?: s
 }
 
 /** A new meeting with a readable id: UR-2026-03-12, then UR-2026-03-12-2 for a second meeting that day. */
-export async function createCouncilMeeting(db: Db, { date, title }: { date: string; title?: string }): Promise<CouncilMeeting> {
-  for (let n = 1; ; n++) {
-    const id = `UR-${date}${n === 1 ? '' : `-${n}`}`;
-    const [created] = await db.insert(councilMeetings).values({ id, date, title: title ?? null }).onConflictDoNothing().returning();
-    if (created) return { id, date: created.date, title: created.title, agenda: [] };
-  }
+export async function createCouncilMeeting(db: Db, { date, title }: { date: string; title?: string }, actor: Actor): Promise<CouncilMeeting> {
+  return db.transaction(async (tx) => {
+    for (let n = 1; ; n++) {
+      const id = `UR-${date}${n === 1 ? '' : `-${n}`}`;
+      const [created] = await tx.insert(councilMeetings).values({ id, date, title: title ?? null }).onConflictDoNothing().returning();
+      if (!created) continue;
+      const meeting = { id, date: created.date, title: created.title, agenda: [] };
+      await recordSubjectChange(tx, { subject: `council-meeting:${id}`, action: 'create-council-meeting', actor, input: { date, title }, before: null, after: meeting });
+      return meeting;
+    }
+  });
 }
 
 export async function councilMeetingExists(db: Db, id: string): Promise<boolean> {
@@ -141,7 +162,14 @@ export async function currentRuleSet(db: Db): Promise<typeof ruleSets.$inferSele
 }
 
 /** Adds a rule set as the next version. */
-export async function addRuleSet(db: Db, rules: Omit<RuleSet, 'version'>, createdBy: string): Promise<{ version: number }> {
-  const [created] = await db.insert(ruleSets).values({ rules, createdBy }).returning({ version: ruleSets.version });
-  return created;
+export async function addRuleSet(db: Db, rules: Omit<RuleSet, 'version'>, actor: Actor): Promise<{ version: number }> {
+  return db.transaction(async (tx) => {
+    const before = await currentRuleSet(tx);
+    const [created] = await tx.insert(ruleSets).values({ rules, createdBy: actor.id }).returning({ version: ruleSets.version });
+    await recordSubjectChange(tx, {
+      subject: `rule-set:${created.version}`, action: 'create-rule-set', actor, input: rules,
+      before: before ? { version: before.version } : null, after: { version: created.version, rules },
+    });
+    return created;
+  });
 }

@@ -2,9 +2,9 @@
 // state; these tables are its projection, kept long after the engine has deleted a closed history.
 import { sql, type SQLWrapper } from 'drizzle-orm';
 import {
-  bigint, bigserial, boolean, date, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex,
+  bigint, bigserial, boolean, check, date, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import type { CaseView, RuleSet } from '../workflows/types';
+import type { ApplicantStatus, CaseView, RuleSet } from '../workflows/types';
 
 const amount = (name: string) => bigint(name, { mode: 'number' });
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
@@ -182,12 +182,16 @@ export const outbox = pgTable('outbox', {
 
 /**
  * The audit trail: append-only (a trigger refuses UPDATE and DELETE), one row per step, each row
- * holding the previous row's hash and the hash of its own content.
+ * holding the previous row's hash and the hash of its own content. A row is about a case (case_id and
+ * case_seq: a step of the case) or about a subject (a change of reference data, a retention purge),
+ * never both.
  */
 export const auditEvents = pgTable('audit_events', {
   seq: bigserial('seq', { mode: 'number' }).primaryKey(),
-  caseId: text('case_id').notNull(),
-  caseSeq: integer('case_seq').notNull(),
+  caseId: text('case_id'),
+  caseSeq: integer('case_seq'),
+  /** What a row without a case is about, e.g. portfolio:p1, organisation:stokab, rule-set:2, retention. */
+  subject: text('subject'),
   at: instant('at').notNull(),
   actorId: text('actor_id').notNull(),
   actorName: text('actor_name').notNull(),
@@ -195,7 +199,7 @@ export const auditEvents = pgTable('audit_events', {
   actorOrg: text('actor_org'),
   action: text('action').notNull(),
   stageBefore: text('stage_before'),
-  stageAfter: text('stage_after').notNull(),
+  stageAfter: text('stage_after'),
   input: jsonb('input'),
   outcome: jsonb('outcome'),
   motivation: text('motivation'),
@@ -206,7 +210,46 @@ export const auditEvents = pgTable('audit_events', {
   index('audit_events_at').on(t.at),
   index('audit_events_actor').on(t.actorId, t.at),
   index('audit_events_action').on(t.action, t.at),
+  check('audit_events_case_or_subject', sql`(case_id IS NOT NULL AND case_seq IS NOT NULL AND stage_after IS NOT NULL AND subject IS NULL)
+    OR (case_id IS NULL AND case_seq IS NULL AND subject IS NOT NULL)`),
 ]);
+
+/**
+ * Signed heads of the audit chain: the last row's seq and hash at a time, signed with an Ed25519 key kept
+ * outside the database. Append-only like the chain. A later rewrite of any row up to seq, or the removal
+ * of rows from the end, no longer matches a checkpoint, and no one without the key can sign a new one.
+ */
+export const auditCheckpoints = pgTable('audit_checkpoints', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  hash: text('hash').notNull(),
+  at: instant('at').notNull(),
+  /** Names the public key that verifies the signature (GET /audit/public-key). */
+  keyId: text('key_id').notNull(),
+  /** Ed25519 over the canonical JSON of { at, hash, keyId, seq }, base64. */
+  signature: text('signature').notNull(),
+}, (t) => [index('audit_checkpoints_seq').on(t.seq)]);
+
+/**
+ * What the applicant saw after each step of a case: the plain-language status, and the step when an
+ * applicant took it. Their timeline is read from here, never from the audit trail with its officials.
+ */
+export const caseTimeline = pgTable('case_timeline', {
+  caseId: text('case_id').notNull(),
+  seq: integer('seq').notNull(),
+  at: instant('at').notNull(),
+  /** Null only for steps recorded before the timeline was kept. */
+  applicantStatus: jsonb('applicant_status').$type<ApplicantStatus>(),
+  /** The action, when the applicant's organisation took the step itself. */
+  applicantAction: text('applicant_action'),
+}, (t) => [primaryKey({ columns: [t.caseId, t.seq] })]);
+
+/** Rate-limit counters, shared by every API process (rate-limiter-flexible's Drizzle store). */
+export const rateLimits = pgTable('rate_limits', {
+  key: text('key').primaryKey(),
+  points: integer('points').notNull().default(0),
+  expire: timestamp('expire', { withTimezone: true, mode: 'date' }),
+});
 
 /** Answers to POSTs by Idempotency-Key, per caller. */
 export const idempotencyKeys = pgTable('idempotency_keys', {

@@ -4,6 +4,8 @@
 import { sql } from 'drizzle-orm';
 import { DEFAULT_RULES } from '../workflows/defaults';
 import { stockholmYear } from '../workflows/calendar';
+import { SYSTEM_ACTOR } from '../workflows/types';
+import { recordSubjectChange } from './audit';
 import type { Db } from './client';
 import { organisations, portfolioFrames, portfolios, ruleSets } from './schema';
 
@@ -79,12 +81,19 @@ export async function seedReferenceData(db: Db, { now = new Date() }: { now?: Da
   return db.transaction(async (tx) => {
     const orgs = await tx.insert(organisations).values(SEED_ORGANISATIONS).onConflictDoNothing().returning({ id: organisations.id });
     const ports = await tx.insert(portfolios).values(SEED_PORTFOLIOS).onConflictDoNothing().returning({ id: portfolios.id });
-    const frames = await tx.insert(portfolioFrames).values(seedFrames(now)).onConflictDoNothing().returning({ year: portfolioFrames.year });
+    const frames = await tx.insert(portfolioFrames).values(seedFrames(now)).onConflictDoNothing()
+      .returning({ portfolioId: portfolioFrames.portfolioId, year: portfolioFrames.year, amount: portfolioFrames.amount });
     const rules = await tx.insert(ruleSets).values({ version: 1, rules: DEFAULT_RULES, createdBy: 'system' })
       .onConflictDoNothing().returning({ version: ruleSets.version });
     if (rules.length > 0) {
       // Version 1 was given explicitly; move the serial past it so the next rule set becomes 2.
       await tx.execute(sql`SELECT setval(pg_get_serial_sequence('rule_sets', 'version'), (SELECT max(version) FROM rule_sets))`);
+    }
+    if (orgs.length + ports.length + frames.length + rules.length > 0) {
+      await recordSubjectChange(tx, {
+        subject: 'reference-data', action: 'seed-reference-data', actor: SYSTEM_ACTOR, before: null,
+        after: { organisations: orgs.map((o) => o.id), portfolios: ports.map((p) => p.id), frames, ruleSets: rules.map((r) => r.version) },
+      });
     }
     return { organisations: orgs.length, portfolios: ports.length, frames: frames.length, ruleSets: rules.length };
   });

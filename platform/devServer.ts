@@ -33,7 +33,7 @@ const stopTimeoutMs = 15_000;
 const outputLines = 40;
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  fs.mkdirSync(path.dirname(path.resolve(options.dbFile)), { recursive: true });
+  fs.mkdirSync(path.dirname(path.resolve(options.dbFile)), { recursive: true, mode: 0o700 });
   const ip = '127.0.0.1';
   const args = [
     'server', 'start-dev',

@@ -68,17 +68,18 @@ function dropMailer(dir: string, logger: Logger): Mailer {
   return {
     async send(email) {
       const { message: raw } = await builder.sendMail(message(email));
-      await fs.mkdir(dir, { recursive: true });
+      // The messages hold names, addresses and case texts: for the service's user only.
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
       // Named by the message id and renamed into place: a resend replaces the file, never adds one.
       const file = path.join(dir, `${email.messageId.replace(/^<|>$/g, '').replace(/[^\w.@+-]/g, '_')}.eml`);
       const partial = `${file}.${process.pid}.tmp`;
-      await fs.writeFile(partial, raw);
+      await fs.writeFile(partial, raw, { mode: 0o600 });
       await fs.rename(partial, file);
       logger.info({ subject: email.subject, file: path.basename(file) }, 'email written to the drop directory');
     },
     async verify() {
       try {
-        await fs.mkdir(dir, { recursive: true });
+        await fs.mkdir(dir, { recursive: true, mode: 0o700 });
         await fs.access(dir, fs.constants.W_OK);
         return true;
       } catch {

@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type TLSConfig } from '@temporalio/worker';
 import type { Config } from '../config';
+import { dataConverter } from './payloadCodec';
 
-export type TemporalConfig = Pick<Config, 'temporal'>;
+export type TemporalConfig = Pick<Config, 'temporal' | 'payloads'>;
 
 /** Options accepted by both `Connection.connect` (client) and `NativeConnection.connect` (worker). */
 export interface TemporalConnectionOptions {
@@ -24,10 +25,10 @@ export function connectionOptions({ temporal }: TemporalConfig): TemporalConnect
   };
 }
 
-/** A client for the configured namespace; close it with `client.connection.close()`. */
+/** A client for the configured namespace, payloads encrypted; close it with `client.connection.close()`. */
 export async function connectClient(config: TemporalConfig): Promise<Client> {
   const connection = await Connection.connect(connectionOptions(config));
-  return new Client({ connection, namespace: config.temporal.namespace });
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(config) });
 }
 
 /** The connection a `Worker` needs; close it with `connection.close()` after the worker has stopped. */

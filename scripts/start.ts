@@ -1,10 +1,11 @@
 // `npm start`: the whole stack in one process. The Temporal dev server (unless TEMPORAL_ADDRESS names a
 // cluster), the database, the worker, the API; Ctrl-C stops them in the reverse order.
+import fs from 'node:fs';
 import path from 'node:path';
 import { Runtime } from '@temporalio/worker';
 import { startApi } from '../api/server';
 import { loadConfig } from '../config';
-import { openConfiguredDatabase } from '../db/client';
+import { migrateConfigured, openConfiguredDatabase } from '../db/client';
 import { seedReferenceData } from '../db/seed';
 import { startDevServer } from '../platform/devServer';
 import { startWorker } from '../worker';
@@ -43,6 +44,9 @@ async function main(): Promise<void> {
   // The SDK would otherwise drain the worker on the same signal, while the API still takes requests.
   Runtime.install({ shutdownSignals: [] });
   const config = loadConfig();
+  // Keys, the databases and the mail drop live here: for the service's user only, also when made by an earlier version.
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(config.dataDir, 0o700);
 
   if (!config.temporal.external) {
     const devServer = await startDevServer({
@@ -61,7 +65,7 @@ async function main(): Promise<void> {
   // One handle for worker and API: embedded PGlite allows a single opener per data directory.
   const database = openConfiguredDatabase(config);
   started.push({ name: 'database', stop: () => database.close() });
-  await database.migrate();
+  await migrateConfigured(config, database);
   await seedReferenceData(database.db);
   const worker = await startWorker(config, { database });
   started.push({ name: 'worker', stop: () => worker.shutdown() });

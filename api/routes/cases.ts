@@ -4,11 +4,11 @@ import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from
 import { z } from 'zod';
 import { caseNumberFor } from '../../db/caseNumbers';
 import { caseById, listCases } from '../../db/readModel';
-import { currentRuleSet, organisationExists, portfolioKinds } from '../../db/referenceData';
+import { currentRuleSet, organisationById, portfolioKinds } from '../../db/referenceData';
 import { caseInput } from '../../workflows/inputs';
 import { CASE_WORKFLOW, caseStartedUpdate } from '../../workflows/messages';
-import { STAGES, type CaseInput } from '../../workflows/types';
-import type { AppDeps } from '../app';
+import { STAGES, type Actor, type CaseInput } from '../../workflows/types';
+import type { Services } from '../app';
 import { hasRole, seesAllCases } from '../auth';
 import { forCaller, loadCase } from '../caseAccess';
 import { retryId } from '../idempotency';
@@ -27,12 +27,29 @@ const listQuery = z.strictObject({
   ...paging,
 });
 
-export function caseOperations({ db, temporal, config }: AppDeps): Operation[] {
+const sameAddress = (a: string | null | undefined, b: string | null | undefined) => !!a && !!b && a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/**
+ * The idea with a contact address the city may send to on an applicant's word: their own (the token's) or
+ * their organisation's notice address. Any other is replaced by their own, or dropped when the token has none.
+ */
+function withOwnAddress<T extends { contact?: { name?: string; email?: string } }>(idea: T, actor: Actor, noticeAddress: string | null): T {
+  const email = idea.contact?.email;
+  if (email === undefined || sameAddress(email, actor.email) || sameAddress(email, noticeAddress)) return idea;
+  const contact = { ...idea.contact };
+  delete contact.email;
+  return { ...idea, contact: actor.email ? { ...contact, email: actor.email } : contact };
+}
+
+export function caseOperations({ db, temporal, config, limits }: Services): Operation[] {
   return [
     defineOperation({
       id: 'createCase', method: 'post', path: '/cases', tag: 'Cases', access: ['applicant', 'officer'],
       summary: 'Submit an idea sketch (idéskiss); starts the case',
-      description: "An applicant's organisation is taken from the token; an officer names it. The case is pinned to the rule set in force now.",
+      description: "An applicant's organisation is taken from the token; an officer names it. The case is pinned to the rule set in force now. "
+        + "An applicant's emails (the receipt first) go to their own address (the token's email) or the organisation's notice address: a "
+        + 'contact.email that is neither is replaced by the token\'s email, or dropped when the token has none (then the notice address is used). '
+        + 'Receipts to one address are limited per hour (429).',
       body: caseInput().meta({ id: 'CreateCaseInput' }),
       success: { status: 201, description: 'The new case', schema: caseViewSchema },
       problems: ['forbidden', 'rule-violation', 'unavailable'],
@@ -44,20 +61,24 @@ export function caseOperations({ db, temporal, config }: AppDeps): Operation[] {
         if (!hasRole(actor, 'officer') && organisation !== actor.org) {
           throw new HttpProblem('forbidden', 'Applicants submit ideas for their own organisation only');
         }
-        if (!(await organisationExists(db, organisation))) throw ruleProblem('organisation-unknown', `Unknown organisation ${organisation}`);
+        const known = await organisationById(db, organisation);
+        if (!known) throw ruleProblem('organisation-unknown', `Unknown organisation ${organisation}`);
+        const idea = hasRole(actor, 'officer') ? body : withOwnAddress(body, actor, known.email);
+        const receiptTo = idea.contact?.email ?? known.email;
+        if (receiptTo) await limits.receipt(res, receiptTo);
         const rules = await currentRuleSet(db);
         if (!rules) throw new HttpProblem('unavailable', 'No rule set is in force; an administrator must add one');
-        const known = await portfolioKinds(db);
+        const portfolios = await portfolioKinds(db);
 
         const requestId = retryId(req, actor.id);
         const caseId = await caseNumberFor(db, requestId);
         const input: CaseInput = {
           caseId,
-          idea: { ...body, organisation },
+          idea: { ...idea, organisation },
           actor,
           ruleSet: { version: rules.version, ...rules.rules },
-          portfolios: known.map((p) => p.id),
-          experimentalPortfolios: known.filter((p) => p.experimental).map((p) => p.id),
+          portfolios: portfolios.map((p) => p.id),
+          experimentalPortfolios: portfolios.filter((p) => p.experimental).map((p) => p.id),
         };
         // Answered once the workflow's first step has recorded the case, so the caller can read it back at once.
         // A retry of a keyed submission finds its case already started and waits on the same update; a case

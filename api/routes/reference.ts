@@ -51,8 +51,8 @@ export function referenceOperations({ db }: AppDeps): Operation[] {
       body: z.strictObject({ amount: sek }).meta({ id: 'FrameInput' }),
       success: { status: 200, description: 'The portfolio after the change', schema: portfolioSchema },
       problems: ['not-found', 'rule-violation'],
-      handler: async ({ params, body }) => {
-        const change = await setPortfolioFrame(db, params.id, params.year, body.amount);
+      handler: async ({ params, body, actor }) => {
+        const change = await setPortfolioFrame(db, params.id, params.year, body.amount, actor);
         if (!change) throw new HttpProblem('not-found', `No portfolio ${params.id}`);
         if (!change.ok) {
           throw ruleProblem('frame-below-reserved', `Granted cases already reserve ${change.reserved} SEK of ${params.year}; the frame cannot be lower`);
@@ -73,8 +73,8 @@ export function referenceOperations({ db }: AppDeps): Operation[] {
       body: organisationBody,
       success: { status: 201, description: 'The organisation', schema: organisationSchema },
       problems: ['rule-violation'],
-      handler: async ({ body }) => {
-        const created = await createOrganisation(db, { ...body, email: body.email ?? null });
+      handler: async ({ body, actor }) => {
+        const created = await createOrganisation(db, { ...body, email: body.email ?? null }, actor);
         if (!created) throw ruleProblem('organisation-exists', `Organisation ${body.id} already exists`);
         return created;
       },
@@ -91,7 +91,7 @@ export function referenceOperations({ db }: AppDeps): Operation[] {
       summary: 'Add a council meeting; cases are put on its agenda with the schedule-council action',
       body: meetingBody,
       success: { status: 201, description: 'The meeting', schema: meetingSchema },
-      handler: ({ body }) => createCouncilMeeting(db, body),
+      handler: ({ body, actor }) => createCouncilMeeting(db, body, actor),
     }),
     defineOperation({
       id: 'currentRuleSet', method: 'get', path: '/rule-sets/current', tag: 'Reference data', access: 'authenticated',
@@ -109,7 +109,7 @@ export function referenceOperations({ db }: AppDeps): Operation[] {
       summary: 'Add a rule set version; it applies to cases started after it, never to running ones',
       body: ruleSetInput().meta({ id: 'RuleSetInput' }),
       success: { status: 201, description: 'The new version', schema: z.object({ version: z.number().int() }) },
-      handler: ({ body, actor }) => addRuleSet(db, body, actor.id),
+      handler: ({ body, actor }) => addRuleSet(db, body, actor),
     }),
   ];
 }

@@ -140,7 +140,8 @@ describe('history', () => {
 });
 
 describe('audit export and verification', () => {
-  const total = 9 + 1 + 10 + 1;
+  // The steps of the four cases, and the seeding of the reference data.
+  const total = 9 + 1 + 10 + 1 + 1;
 
   test('JSON: every event in time order; filters by case, action, actor and time', async () => {
     const all = await h.get('/api/v1/audit/events', 'auditor');
@@ -150,6 +151,7 @@ describe('audit export and verification', () => {
     const order = all.body.items.map((e: { at: string; seq: number }) => [e.at, e.seq]);
     expect(order).toEqual([...order].sort((a, b) => a[0].localeCompare(b[0]) || a[1] - b[1]));
     expect(new Set(all.body.items.map((e: { seq: number }) => e.seq)).size).toBe(total);
+    expect(all.body.export).toMatchObject({ head: Math.max(...all.body.items.map((e: { seq: number }) => e.seq)), events: total, complete: true, filter: {} });
 
     const byCase = await h.get('/api/v1/audit/events?caseId=PK-2026-0002', 'auditor');
     expect(byCase.body.items.map((e: { action: string }) => e.action)).toEqual(['case-started']);
@@ -165,22 +167,25 @@ describe('audit export and verification', () => {
       .set('Authorization', await h.auth('auditor')).buffer(true).parse((res, cb) => { let t = ''; res.on('data', (c: Buffer) => { t += c; }); res.on('end', () => cb(null, t)); });
     expect(ndjson.headers['content-type']).toContain('application/x-ndjson');
     const lines = (ndjson.body as string).trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(10);
+    // Ten events, no checkpoint signed yet, and the closing summary.
+    expect(lines).toHaveLength(11);
     expect(lines[9]).toMatchObject({ action: 'submit-effect-report', caseSeq: 10 });
+    expect(lines[10].export).toMatchObject({ events: 10, complete: false, filter: { caseId: 'PK-2026-0003' } });
 
     const csv = await request(h.app).get('/api/v1/audit/events?format=csv&action=submit-effect-report').set('Authorization', await h.auth('auditor'));
     expect(csv.headers['content-type']).toContain('text/csv');
     expect(csv.headers['content-disposition']).toContain('audit-events.csv');
-    const [header, row, end] = csv.text.split('\r\n');
-    expect(header).toBe('seq,caseId,caseSeq,at,actorId,actorName,actorRoles,actorOrg,action,stageBefore,stageAfter,motivation,input,outcome,prevHash,hash');
-    expect(row).toContain(',PK-2026-0003,10,');
+    const [header, row, summary, end] = csv.text.split('\r\n');
+    expect(header).toBe('record,seq,caseId,caseSeq,subject,at,actorId,actorName,actorRoles,actorOrg,action,stageBefore,stageAfter,motivation,input,outcome,prevHash,hash,keyId,signature');
+    expect(row).toMatch(/^event,\d+,PK-2026-0003,10,,/);
     expect(row).toContain('"Nyttan kom, ""nästan"" helt, men senare"');
+    expect(summary).toMatch(/^export,/);
     expect(end).toBe('');
   });
 
   test('verify recomputes the whole chain', async () => {
     const res = await h.get('/api/v1/audit/verify', 'auditor');
-    expect(res.body).toEqual({ ok: true, checked: total, firstBrokenSeq: null });
+    expect(res.body).toEqual({ ok: true, checked: total, firstBrokenSeq: null, reason: null, checkpoints: 0 });
   });
 
   test('only auditors export and verify', async () => {
@@ -263,8 +268,8 @@ describe('a large export', () => {
     await h.database.db.insert(auditEvents).values(rows);
     const res = await request(h.app).get('/api/v1/audit/events?format=ndjson&caseId=PK-2025-0001').set('Authorization', await h.auth('auditor'))
       .buffer(true).parse((r, cb) => { let t = ''; r.on('data', (c: Buffer) => { t += c; }); r.on('end', () => cb(null, t)); });
-    const lines = (res.body as string).trim().split('\n').map((l) => JSON.parse(l) as { caseSeq: number });
+    const lines = (res.body as string).trim().split('\n').slice(0, -1).map((l) => JSON.parse(l) as { caseSeq: number });
     expect(lines.map((e) => e.caseSeq)).toEqual(Array.from({ length: 1_205 }, (_, i) => i + 1));
-    expect((await h.get('/api/v1/audit/verify', 'auditor')).body).toMatchObject({ ok: true, checked: 21 + 1_205 });
+    expect((await h.get('/api/v1/audit/verify', 'auditor')).body).toMatchObject({ ok: true, checked: 22 + 1_205 });
   });
 });

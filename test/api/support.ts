@@ -17,6 +17,7 @@ import { signToken, type Claims } from '../../api/auth';
 import { loadConfig, type Config } from '../../config';
 import { seedReferenceData } from '../../db/seed';
 import { createMailer } from '../../platform/mailer';
+import { dataConverter } from '../../platform/payloadCodec';
 import type { StepRecord } from '../../workflows/types';
 import { freshDatabase, type TestDatabase } from '../support/db';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
@@ -50,14 +51,16 @@ export interface ApiHarness {
   /** `Authorization` header value for a caller. */
   auth(who: CallerName | Claims): Promise<string>;
   get(url: string, who?: CallerName): Promise<request.Response>;
-  post(url: string, who: CallerName, body?: unknown, headers?: Record<string, string>): Promise<request.Response>;
+  post(url: string, who: CallerName | Claims, body?: unknown, headers?: Record<string, string>): Promise<request.Response>;
   /** Writes a step as the workflow's activity would: read model, audit row, outbox. */
   record(step: StepRecord): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function apiHarness(opts: { worker?: boolean } = {}): Promise<ApiHarness> {
-  const [database, smtp, env] = await Promise.all([freshDatabase(), startSmtpServer(), timeSkippingEnv()]);
+/** env: configuration over the harness's own (e.g. limits). */
+export async function apiHarness(opts: { worker?: boolean; env?: Record<string, string> } = {}): Promise<ApiHarness> {
+
+  const [database, smtp] = await Promise.all([freshDatabase(), startSmtpServer()]);
   await seedReferenceData(database.db);
   const config = loadConfig({
     SMTP_URL: smtp.url,
@@ -65,13 +68,19 @@ export async function apiHarness(opts: { worker?: boolean } = {}): Promise<ApiHa
     JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256',
     TEMPORAL_TASK_QUEUE: `cases-${randomUUID()}`,
     LOG_LEVEL: 'silent',
+    // Tests send far more requests a minute than a person does; the limits have their own test (rateLimits.test.ts).
+    RATE_LIMIT_POSTS_PER_MINUTE: '0',
+    RATE_LIMIT_RECEIPTS_PER_HOUR: '0',
+    ...opts.env,
   });
+  const env = await timeSkippingEnv(config);
   const mailer = createMailer(config.mail, { logger: pino({ level: 'silent' }) });
   let stopWorker = async () => undefined as void;
   if (opts.worker) {
     const worker = await Worker.create({
       connection: env.nativeConnection, taskQueue: config.temporal.taskQueue, workflowBundle: await bundle(),
       activities: createActivities({ db: database.db, mailer, mail: config.mail }),
+      dataConverter: dataConverter(config),
     });
     const running = worker.run();
     const relay = createOutboxRelay({ db: database.db, mailer, mail: config.mail, database, logger: pino({ level: 'silent' }) });

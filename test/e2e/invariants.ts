@@ -1,7 +1,7 @@
 // What must hold after any fault, read from the database, the SMTP server and the client's own ledger:
 // every case where it should be; every step recorded once, numbered 1..n like the case view; the audit
 // chain whole; every email in the outbox sent and received exactly once; every 2xx step on the trail.
-import { asc } from 'drizzle-orm';
+import { asc, isNotNull } from 'drizzle-orm';
 import { verifyAuditChain } from '../../db/audit';
 import { auditEvents, cases, outbox } from '../../db/schema';
 import type { Stage } from '../../workflows/types';
@@ -36,7 +36,7 @@ export async function checkInvariants(system: System, expected: { caseIds: strin
   const snapshot = await system.inspect(async (db) => ({
     cases: await db.select({ id: cases.id, stage: cases.stage, seq: cases.seq }).from(cases),
     audit: await db.select({ caseId: auditEvents.caseId, caseSeq: auditEvents.caseSeq, action: auditEvents.action })
-      .from(auditEvents).orderBy(asc(auditEvents.seq)),
+      .from(auditEvents).where(isNotNull(auditEvents.caseId)).orderBy(asc(auditEvents.seq)),
     chain: await verifyAuditChain(db),
     outbox: await db.select({ messageId: outbox.messageId, status: outbox.status }).from(outbox),
   }));
@@ -47,7 +47,7 @@ export async function checkInvariants(system: System, expected: { caseIds: strin
   const wrongStage = expected.caseIds.filter((id) => stageOf.get(id) !== expected.stage).map((id) => `${id}: ${stageOf.get(id) ?? 'missing'}`);
 
   const stepsOf = new Map<string, number[]>();
-  for (const row of snapshot.audit) stepsOf.set(row.caseId, [...(stepsOf.get(row.caseId) ?? []), row.caseSeq]);
+  for (const row of snapshot.audit) stepsOf.set(row.caseId as string, [...(stepsOf.get(row.caseId as string) ?? []), row.caseSeq as number]);
   const badNumbering = snapshot.cases.flatMap((c) => {
     const seqs = [...(stepsOf.get(c.id) ?? [])].sort((a, b) => a - b);
     const whole = seqs.length === c.seq && seqs.every((s, i) => s === i + 1);

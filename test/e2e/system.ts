@@ -155,6 +155,9 @@ async function start(name: string, choice: 'configured' | 'postgres', teardown: 
     TEMPORAL_TASK_QUEUE: `e2e-${name}`,
     SMTP_URL: smtp.url,
     JWT_SECRET,
+    // The tests drive many cases a minute as one user; the limits have their own test.
+    RATE_LIMIT_POSTS_PER_MINUTE: '0',
+    RATE_LIMIT_RECEIPTS_PER_HOUR: '0',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   };
   const config = loadConfig(env);

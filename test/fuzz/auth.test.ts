@@ -110,6 +110,22 @@ describe('401: no usable token', () => {
     }), runs(40));
   });
 
+  test('a token without exp, or without iat: it would never expire, or its age could not be told', async () => {
+    const arb = fc.record({ e: endpoint(), who: caller, drop: fc.constantFrom('exp', 'iat', 'both') });
+    await fc.assert(fc.asyncProperty(arb, async ({ e, who, drop }) => {
+      const claims = claimsFor(who, { ...(drop !== 'iat' ? { exp: undefined } : {}), ...(drop !== 'exp' ? { iat: undefined } : {}) });
+      await expectUnauthenticated(e, `Bearer ${jwt(HS256, claims)}`);
+    }), runs(30));
+  });
+
+  test('a token older than the maximum token age (12 hours), even with an exp far ahead', async () => {
+    expect(h.config.jwt.maxTokenAge).toBe('12h');
+    const arb = fc.record({ e: endpoint(), who: caller, age: fc.integer({ min: 12 * 3600 + 60, max: 10 * 365 * 86_400 }) });
+    await fc.assert(fc.asyncProperty(arb, async ({ e, who, age }) => {
+      await expectUnauthenticated(e, `Bearer ${jwt(HS256, claimsFor(who, { iat: now() - age, exp: now() + 3600 }))}`);
+    }), runs(30));
+  });
+
   test('a token not valid yet (nbf in the future)', async () => {
     const arb = fc.record({ e: endpoint(), who: caller, ahead: fc.integer({ min: 60, max: 10 * 365 * 86_400 }) });
     await fc.assert(fc.asyncProperty(arb, async ({ e, who, ahead }) => {

@@ -1,7 +1,9 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { ping } from '../../workflows';
-import { bundle, timeSkippingEnv } from '../support/temporal';
+import { loadConfig } from '../../config';
+import { dataConverter } from '../../platform/payloadCodec';
+import { bundle, TEST_DATA_DIR, timeSkippingEnv } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;
 
@@ -14,7 +16,9 @@ afterAll(async () => {
 
 test('a workflow that sleeps 30 days completes on the time-skipping server', async () => {
   const taskQueue = 'platform-time-skipping';
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await bundle() });
+  const worker = await Worker.create({
+    connection: env.nativeConnection, taskQueue, workflowBundle: await bundle(), dataConverter: dataConverter(loadConfig({ DATA_DIR: TEST_DATA_DIR })),
+  });
 
   const described = await worker.runUntil(async () => {
     const handle = await env.client.workflow.start(ping, { args: ['kansliet'], taskQueue, workflowId: 'ping-30-days' });

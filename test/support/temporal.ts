@@ -1,15 +1,27 @@
 // Temporal servers and the workflow bundle for tests, from the project's own binaries (never the SDK's download).
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { loadConfig, type Config } from '../../config';
 import { resolveTestServer } from '../../platform/binaries';
+import { dataConverter } from '../../platform/payloadCodec';
 
 // Worker lifecycle messages at INFO drown the test output; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
-/** The time-skipping test server: timers of months fire as soon as the workflow waits on nothing else. */
-export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+/**
+ * The DATA_DIR of the tests' configuration where a test builds none of its own: the payload key the engine's
+ * client and the workers encrypt with is kept there, as the embedded default keeps it under its DATA_DIR.
+ */
+export const TEST_DATA_DIR = '/tmp/projektkontoret-test';
+
+/**
+ * The time-skipping test server: timers of months fire as soon as the workflow waits on nothing else. Its
+ * client encrypts payloads as production's does, with the keys of `config` (the workers must use the same).
+ */
+export function timeSkippingEnv(config: Pick<Config, 'payloads'> = loadConfig({ DATA_DIR: TEST_DATA_DIR })): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: resolveTestServer() } },
+    client: { dataConverter: dataConverter(config) },
   });
 }
 

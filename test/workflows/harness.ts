@@ -16,6 +16,7 @@ import { loadConfig } from '../../config';
 import { seedReferenceData } from '../../db/seed';
 import { auditEvents, councilMeetings, outbox, portfolioFrames } from '../../db/schema';
 import { createMailer } from '../../platform/mailer';
+import { dataConverter } from '../../platform/payloadCodec';
 import { stockholmDate, stockholmYear } from '../../workflows/calendar';
 import { DEFAULT_RULES } from '../../workflows/defaults';
 import type { ActionName } from '../../workflows/vocabulary';
@@ -23,7 +24,7 @@ import { actionUpdates, caseViewQuery, CASE_WORKFLOW } from '../../workflows/mes
 import type { Actor, CaseInput, CaseView, IdeaInput, RuleSet } from '../../workflows/types';
 import { freshDatabase, type TestDatabase } from '../support/db';
 import { startSmtpServer, type ReceivedEmail, type TestSmtpServer } from '../support/smtp';
-import { bundle, timeSkippingEnv } from '../support/temporal';
+import { bundle, TEST_DATA_DIR, timeSkippingEnv } from '../support/temporal';
 
 export const people = {
   applicant: { id: 'anna', name: 'Anna Andersson', email: 'anna@utbildning.example', roles: ['applicant'], org: 'utbildning' },
@@ -93,12 +94,13 @@ export async function createHarness(name: string): Promise<Harness> {
       .onConflictDoUpdate({ target: [portfolioFrames.portfolioId, portfolioFrames.year], set: { amount: 40_000_000 } });
   }
   await database.db.insert(councilMeetings).values({ id: 'UR-2027-01', date: '2027-01-20', title: 'Utvecklingsrådet januari' });
-  const config = loadConfig({ SMTP_URL: smtp.url, DATA_DIR: '/tmp/projektkontoret-test' });
+  const config = loadConfig({ SMTP_URL: smtp.url, DATA_DIR: TEST_DATA_DIR });
   const mailer = createMailer(config.mail);
   const taskQueue = `cases-${randomUUID()}`;
   const worker = await Worker.create({
     connection: env.nativeConnection, taskQueue, workflowBundle: await bundle(),
     activities: createActivities({ db: database.db, mailer, mail: config.mail }),
+    dataConverter: dataConverter(config),
   });
   const running = worker.run();
   // As in the worker: the relay sends what each step writes to the outbox.

@@ -1,0 +1,66 @@
+// What the worker does besides cases, on intervals: signs the audit chain's head (a checkpoint, also logged,
+// so a copy lives outside the database), and purges personal data past its retention. Several workers may
+// run it: a checkpoint is only made when the head has moved, and a purge that finds nothing records nothing.
+import pino, { type Logger } from 'pino';
+import type { Config } from '../config';
+import { signCheckpoint } from '../db/audit';
+import type { Db } from '../db/client';
+import { purgeExpired } from '../db/retention';
+import type { CheckpointSigner } from '../platform/auditChain';
+import { describeError } from '../platform/errors';
+
+/** Hourly: retention is counted in days, so an hour late is of no consequence. */
+const PURGE_INTERVAL_MS = 3_600_000;
+
+export interface Maintenance { start(): void; stop(): Promise<void> }
+
+export function createMaintenance({ db, signer, config, logger = pino({ name: 'maintenance' }) }: {
+  db: Db; signer: CheckpointSigner; config: Pick<Config, 'audit' | 'retention'>; logger?: Logger;
+}): Maintenance {
+  const tasks = [
+    {
+      every: config.audit.checkpointIntervalMs,
+      async run() {
+        const checkpoint = await signCheckpoint(db, signer, { onlyIfMoved: true });
+        if (checkpoint) logger.info({ checkpoint }, 'audit checkpoint signed');
+      },
+    },
+    {
+      every: PURGE_INTERVAL_MS,
+      async run() {
+        const purged = await purgeExpired(db, config.retention.days);
+        if (purged.idempotencyKeys + purged.caseRequests + purged.emailBodies > 0) logger.info({ purged }, 'expired personal data purged');
+      },
+    },
+  ].filter((t) => t.every > 0);
+  const timers: NodeJS.Timeout[] = [];
+  const running = new Set<Promise<void>>();
+  let started = false;
+
+  function schedule(task: (typeof tasks)[number]) {
+    const timer = setTimeout(() => {
+      const run = task.run()
+        .catch((err: unknown) => { logger.warn({ error: describeError(err) }, 'maintenance task failed'); })
+        .finally(() => {
+          running.delete(run);
+          if (started) schedule(task);
+        });
+      running.add(run);
+    }, task.every);
+    timer.unref();
+    timers.push(timer);
+  }
+
+  return {
+    start() {
+      if (started) return;
+      started = true;
+      tasks.forEach(schedule);
+    },
+    async stop() {
+      started = false;
+      timers.forEach(clearTimeout);
+      await Promise.all(running);
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// Abuse: POSTs per user and minute and receipts per address and hour are limited, counted in the database
+// and so shared by every API process; over a limit the answer is a 429 problem with Retry-After. Receipts go
+// to the signed-in applicant's own address or the organisation's notice address, never to an address typed
+// into the idea sketch.
+import { eq } from 'drizzle-orm';
+import request from 'supertest';
+import { createApp } from '../../api/app';
+import { outbox } from '../../db/schema';
+import { apiHarness, callers, expectProblem, type ApiHarness } from './support';
+
+let h: ApiHarness;
+
+beforeAll(async () => {
+  h = await apiHarness({ worker: true, env: { RATE_LIMIT_POSTS_PER_MINUTE: '3', RATE_LIMIT_RECEIPTS_PER_HOUR: '2' } });
+}, 120_000);
+afterAll(() => h?.close());
+
+const idea = (over: Record<string, unknown> = {}) => ({ title: 'Digital skolskjuts', need: 'Papper', idea: 'En app', language: 'sv', ...over });
+/** An applicant of utbildning without an email claim: their receipts go to the organisation's notice address. */
+const applicantWithoutEmail = (sub: string) => ({ sub, name: `Sökande ${sub}`, roles: ['applicant'], org: 'utbildning' });
+
+test('a user over the POST limit gets 429 with Retry-After, from every API process; other users go on', async () => {
+  const meeting = (n: number) => ({ date: `2031-0${n}-10` });
+  for (let n = 1; n <= 3; n++) expect((await h.post('/api/v1/council/meetings', 'officer', meeting(n))).status).toBe(201);
+  const over = await h.post('/api/v1/council/meetings', 'officer', meeting(4));
+  expectProblem(over, 429, 'too-many-requests');
+  expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  expect(Number(over.headers['retry-after'])).toBeLessThanOrEqual(60);
+  // Another API process on the same database counts the same requests.
+  const other = createApp(h.deps);
+  const elsewhere = await request(other).post('/api/v1/council/meetings').set('Authorization', await h.auth('officer')).send(meeting(5));
+  expectProblem(elsewhere, 429, 'too-many-requests');
+  expect((await h.post('/api/v1/council/meetings', 'council', meeting(6))).status).toBe(201);
+  // Reads are not limited.
+  expect((await h.get('/api/v1/council/meetings', 'officer')).status).toBe(200);
+});
+
+test("a contact address that is neither the applicant's own nor the organisation's is replaced by the applicant's own", async () => {
+  const res = await h.post('/api/v1/cases', 'applicant', idea({ contact: { name: 'Offret', email: 'offer@elsewhere.example' } }));
+  expect(res.status).toBe(201);
+  expect(res.body.idea.contact).toEqual({ name: 'Offret', email: callers.applicant.email });
+  for (let i = 0; i < 100 && h.smtp.to(callers.applicant.email).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  expect(h.smtp.to('offer@elsewhere.example')).toEqual([]);
+  expect(h.smtp.to(callers.applicant.email).map((m) => m.subject).join()).toContain(res.body.id);
+  const recipients = (await h.database.db.select({ recipient: outbox.recipient }).from(outbox).where(eq(outbox.caseId, res.body.id))).map((r) => r.recipient);
+  expect(recipients).not.toContain('offer@elsewhere.example');
+  // The organisation's notice address is accepted as typed; without an address of their own, a stranger's is dropped.
+  const notice = await h.post('/api/v1/cases', applicantWithoutEmail('lisa'), idea({ contact: { email: 'UTBILDNING@stockholm.example' } }));
+  expect(notice.body.idea.contact).toEqual({ email: 'UTBILDNING@stockholm.example' });
+});
+
+test('receipts to one address over the hourly limit: 429, and no case is started', async () => {
+  // Two receipts already went to the notice address (the previous test's second case was the first of them).
+  expect((await h.post('/api/v1/cases', applicantWithoutEmail('maja'), idea({ contact: { name: 'Maja', email: 'stranger@elsewhere.example' } }))).status).toBe(201);
+  const before = await h.get('/api/v1/cases?organisation=utbildning', 'officer');
+  const over = await h.post('/api/v1/cases', applicantWithoutEmail('nils'), idea());
+  expectProblem(over, 429, 'too-many-requests');
+  expect(over.headers['retry-after']).toMatch(/^\d+$/);
+  expect((await h.get('/api/v1/cases?organisation=utbildning', 'officer')).body.items).toHaveLength(before.body.items.length);
+});
