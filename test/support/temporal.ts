@@ -15,10 +15,19 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 export const TEST_DATA_DIR = '/tmp/projektkontoret-test';
 
 /**
+ * The payload key of the workflow tests, fixed so that the histories they record (encrypted, as production's)
+ * replay on any machine. A test key, for test data only.
+ */
+export const TEST_PAYLOAD_KEYS = `test-2026:${Buffer.alloc(32, 'projektkontoret-workflow-tests').toString('base64')}`;
+
+/** The configuration of the workflow tests: their data directory and payload key, with what a test adds. */
+export const testConfig = (env: Record<string, string> = {}): Config => loadConfig({ DATA_DIR: TEST_DATA_DIR, PAYLOAD_ENCRYPTION_KEYS: TEST_PAYLOAD_KEYS, ...env });
+
+/**
  * The time-skipping test server: timers of months fire as soon as the workflow waits on nothing else. Its
  * client encrypts payloads as production's does, with the keys of `config` (the workers must use the same).
  */
-export function timeSkippingEnv(config: Pick<Config, 'payloads'> = loadConfig({ DATA_DIR: TEST_DATA_DIR })): Promise<TestWorkflowEnvironment> {
+export function timeSkippingEnv(config: Pick<Config, 'payloads'> = testConfig()): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: resolveTestServer() } },
     client: { dataConverter: dataConverter(config) },

@@ -12,7 +12,6 @@ import { asc, eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { createActivities } from '../../activities';
 import { createOutboxRelay } from '../../activities/outboxRelay';
-import { loadConfig } from '../../config';
 import { seedReferenceData } from '../../db/seed';
 import { auditEvents, councilMeetings, outbox, portfolioFrames } from '../../db/schema';
 import { createMailer } from '../../platform/mailer';
@@ -24,7 +23,7 @@ import { actionUpdates, caseViewQuery, CASE_WORKFLOW } from '../../workflows/mes
 import type { Actor, CaseInput, CaseView, IdeaInput, RuleSet } from '../../workflows/types';
 import { freshDatabase, type TestDatabase } from '../support/db';
 import { startSmtpServer, type ReceivedEmail, type TestSmtpServer } from '../support/smtp';
-import { bundle, TEST_DATA_DIR, timeSkippingEnv } from '../support/temporal';
+import { bundle, testConfig, timeSkippingEnv } from '../support/temporal';
 
 export const people = {
   applicant: { id: 'anna', name: 'Anna Andersson', email: 'anna@utbildning.example', roles: ['applicant'], org: 'utbildning' },
@@ -94,7 +93,7 @@ export async function createHarness(name: string): Promise<Harness> {
       .onConflictDoUpdate({ target: [portfolioFrames.portfolioId, portfolioFrames.year], set: { amount: 40_000_000 } });
   }
   await database.db.insert(councilMeetings).values({ id: 'UR-2027-01', date: '2027-01-20', title: 'Utvecklingsrådet januari' });
-  const config = loadConfig({ SMTP_URL: smtp.url, DATA_DIR: TEST_DATA_DIR });
+  const config = testConfig({ SMTP_URL: smtp.url });
   const mailer = createMailer(config.mail);
   const taskQueue = `cases-${randomUUID()}`;
   const worker = await Worker.create({
