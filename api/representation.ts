@@ -1,5 +1,6 @@
 // The same answer as JSON, as CSV for a spreadsheet, or as a printable HTML page, chosen by the Accept header.
 // JSON when the caller names none of those offered.
+import { stringify } from 'csv-stringify/sync';
 import type { Request, Response } from 'express';
 
 export const MEDIA = { json: 'application/json', csv: 'text/csv', html: 'text/html' } as const;
@@ -11,18 +12,14 @@ export function representation<R extends Representation>(req: Request, offered: 
 }
 
 /**
- * A CSV document (RFC 4180, UTF-8 with a byte order mark so spreadsheets read å, ä and ö) as a download. A cell
- * that a spreadsheet would take for a formula (=, +, -, @ first) is prefixed with an apostrophe.
+ * A CSV document (RFC 4180, UTF-8 with a byte order mark so spreadsheets read å, ä and ö) as a download, by
+ * csv-stringify as the audit export: a cell a spreadsheet would take for a formula (=, +, -, @, tab, CR first)
+ * gets a leading apostrophe.
  */
 export function sendCsv(res: Response, filename: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): void {
-  const field = (value: unknown) => {
-    let text = value === null || value === undefined ? '' : typeof value === 'string' ? value : String(value);
-    if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  const body = [columns, ...rows].map((r) => r.map(field).join(',')).join('\r\n');
+  const body = stringify([columns, ...rows] as unknown[][], { bom: true, record_delimiter: 'windows', escape_formulas: true, cast: { number: String, boolean: String } });
   res.attachment(filename);
-  res.status(200).type('text/csv; charset=utf-8').send(`\uFEFF${body}\r\n`);
+  res.status(200).type('text/csv; charset=utf-8').send(body);
 }
 
 export function sendHtml(res: Response, html: string): void {
