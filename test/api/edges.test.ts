@@ -39,7 +39,7 @@ async function toDecision(over: Record<string, unknown> = {}): Promise<string> {
   await step(id, 'record-valuation', 'valuer', { citizenBenefit: 2_500_000, businessBenefit: 1_200_000, developmentCost: 2_100_000, operationCost: 300_000 });
   await step(id, 'recommend', 'preparer', { recommendation: 'support', motivation: 'God nytta' });
   await step(id, 'schedule-council', 'officer', { meetingId: MEETING });
-  await step(id, 'council-opinion', 'council', { opinion: 'recommend', priority: 1 });
+  await step(id, 'council-opinion', 'council', { opinion: 'recommend' });
   await step(id, 'budget-check', 'budget', { outcome: 'ok' });
   return id;
 }
