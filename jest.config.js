@@ -10,5 +10,6 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   // Temporal servers, workflow bundles and databases start per test file: generous, and two at a time (2 cores).
   testTimeout: 120_000,
+  globalSetup: '<rootDir>/test/support/globalSetup.ts',
   maxWorkers: 2,
 };

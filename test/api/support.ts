@@ -78,7 +78,7 @@ export async function apiHarness(opts: { worker?: boolean; env?: Record<string, 
   let stopWorker = async () => undefined as void;
   if (opts.worker) {
     const worker = await Worker.create({
-      connection: env.nativeConnection, taskQueue: config.temporal.taskQueue, workflowBundle: await bundle(),
+      connection: env.nativeConnection, taskQueue: config.temporal.taskQueue, workflowBundle: bundle(),
       activities: createActivities({ db: database.db, mailer, mail: config.mail }),
       dataConverter: dataConverter(config),
     });

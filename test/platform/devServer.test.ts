@@ -3,11 +3,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { loadConfig } from '../../config';
 import { startDevServer, type DevServer } from '../../platform/devServer';
+import { dataConverter } from '../../platform/payloadCodec';
 import { connectClient, connectWorker } from '../../platform/temporal';
 import { pingNow } from '../../workflows';
-import { bundle } from '../support/temporal';
+import { bundle, testConfig } from '../support/temporal';
 
 let tmp: string;
 let server: DevServer | undefined;
@@ -30,13 +30,13 @@ async function freePort(): Promise<number> {
 
 test('a finished workflow is still there after a restart on the same SQLite file', async () => {
   const options = { dbFile: path.join(tmp, 'temporal.db'), port: await freePort(), uiPort: await freePort(), namespace: 'kontoret' };
-  const config = loadConfig({ TEMPORAL_ADDRESS: `127.0.0.1:${options.port}`, TEMPORAL_NAMESPACE: options.namespace });
+  const config = testConfig({ TEMPORAL_ADDRESS: `127.0.0.1:${options.port}`, TEMPORAL_NAMESPACE: options.namespace });
   const taskQueue = 'platform-dev-server';
   const workflowId = 'ping-before-restart';
 
   server = await startDevServer(options);
   const connection = await connectWorker(config);
-  const worker = await Worker.create({ connection, namespace: options.namespace, taskQueue, workflowBundle: await bundle() });
+  const worker = await Worker.create({ connection, namespace: options.namespace, taskQueue, workflowBundle: bundle(), dataConverter: dataConverter(config) });
   const client = await connectClient(config);
   const result = await worker.runUntil(client.workflow.execute(pingNow, { args: ['stadshuset'], taskQueue, workflowId }));
   expect(result).toBe('pong stadshuset');

@@ -1,9 +1,8 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { ping } from '../../workflows';
-import { loadConfig } from '../../config';
 import { dataConverter } from '../../platform/payloadCodec';
-import { bundle, TEST_DATA_DIR, timeSkippingEnv } from '../support/temporal';
+import { bundle, testConfig, timeSkippingEnv } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;
 
@@ -17,7 +16,7 @@ afterAll(async () => {
 test('a workflow that sleeps 30 days completes on the time-skipping server', async () => {
   const taskQueue = 'platform-time-skipping';
   const worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue, workflowBundle: await bundle(), dataConverter: dataConverter(loadConfig({ DATA_DIR: TEST_DATA_DIR })),
+    connection: env.nativeConnection, taskQueue, workflowBundle: bundle(), dataConverter: dataConverter(testConfig()),
   });
 
   const described = await worker.runUntil(async () => {

@@ -1,9 +1,11 @@
 // Temporal servers and the workflow bundle for tests, from the project's own binaries (never the SDK's download).
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import fs from 'node:fs';
+import { DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../config';
 import { resolveTestServer } from '../../platform/binaries';
 import { dataConverter } from '../../platform/payloadCodec';
+import { BUNDLE_FILE } from './bundleFile';
 
 // Worker lifecycle messages at INFO drown the test output; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -34,13 +36,9 @@ export function timeSkippingEnv(config: Pick<Config, 'payloads'> = testConfig())
   });
 }
 
-let workflowBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-
-/** The workflows bundle, built once per test file (jest gives each file its own module registry). */
-export function bundle(): Promise<WorkflowBundleWithSourceMap> {
-  workflowBundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
+/** The workflows bundle the run's global setup built (see globalSetup.ts), read once per test file. */
+let workflowBundle: WorkflowBundle | undefined;
+export function bundle(): WorkflowBundle {
+  workflowBundle ??= { code: fs.readFileSync(BUNDLE_FILE, 'utf8') };
   return workflowBundle;
 }

@@ -97,7 +97,7 @@ export async function createHarness(name: string): Promise<Harness> {
   const mailer = createMailer(config.mail);
   const taskQueue = `cases-${randomUUID()}`;
   const worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue, workflowBundle: await bundle(),
+    connection: env.nativeConnection, taskQueue, workflowBundle: bundle(),
     activities: createActivities({ db: database.db, mailer, mail: config.mail }),
     dataConverter: dataConverter(config),
   });
