@@ -6,6 +6,8 @@ const port = z.coerce.number().int().min(1).max(65535);
 const optionalString = z.string().min(1).optional();
 /** A span as jose reads it: 90s, 15m, 12h, 7d. */
 const duration = z.string().regex(/^\d+ ?(s|m|h|d)$/, 'must be a number and a unit: s, m, h or d (e.g. 12h)');
+/** A timeout in seconds; fractions allowed (tests use short ones). */
+const seconds = z.coerce.number().positive().max(3600);
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/;
 
 /** HS256 wants a key as long as its hash: 256 bits. Also the least accepted length of a secret file. */
@@ -57,9 +59,14 @@ const schema = z.object({
   TEMPORAL_TLS_CERT: optionalString,
   TEMPORAL_TLS_KEY: optionalString,
   TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_CALL_TIMEOUT_SECONDS: seconds.default(20),
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_TEST_SERVER_PATH: optionalString,
 
+  /** Seconds: a connection not made, a statement not answered, a transaction left idle this long is given up. */
+  DATABASE_CONNECT_TIMEOUT_SECONDS: seconds.default(5),
+  DATABASE_STATEMENT_TIMEOUT_SECONDS: seconds.default(30),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS: seconds.default(60),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   /** The role that owns the schema: runs the migrations and grants DATABASE_URL's role what it may do. */
   DATABASE_OWNER_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
@@ -98,6 +105,8 @@ const schema = z.object({
     }
     return keys.map(([id, key]) => ({ id, key: Buffer.from(key, 'base64') }));
   }).optional(),
+  /** Seconds an Idempotency-Key claim holds without renewal: how soon a retry takes over from a process that died. */
+  IDEMPOTENCY_LEASE_SECONDS: seconds.default(10),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
   RATE_LIMIT_POSTS_PER_MINUTE: z.coerce.number().int().min(0).default(60),
   RATE_LIMIT_RECEIPTS_PER_HOUR: z.coerce.number().int().min(0).default(20),
@@ -136,10 +145,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       cachedCases: e.WORKER_CACHED_CASES,
       tls: e.TEMPORAL_TLS_CERT && e.TEMPORAL_TLS_KEY ? { certPath: e.TEMPORAL_TLS_CERT, keyPath: e.TEMPORAL_TLS_KEY } : undefined,
       apiKey: e.TEMPORAL_API_KEY,
+      /** Deadline of the API's calls to the engine (an action, a new case, a history); past it the answer is a 503. */
+      callTimeoutMs: e.TEMPORAL_CALL_TIMEOUT_SECONDS * 1000,
       cliPath: e.TEMPORAL_CLI_PATH,
       testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
     },
     databaseUrl: e.DATABASE_URL,
+    database: {
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000,
+      idleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS * 1000,
+    },
     databaseOwnerUrl: e.DATABASE_OWNER_URL,
     pgliteDir: path.join(dataDir, 'pglite'),
     mail: {
@@ -173,6 +189,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       keys: e.PAYLOAD_ENCRYPTION_KEYS,
       keyFile: path.join(dataDir, 'payload-key'),
     },
+    /** How long a running request's Idempotency-Key claim holds without renewal. */
+    idempotencyLeaseMs: e.IDEMPOTENCY_LEASE_SECONDS * 1000,
     retention: {
       /** Idempotency keys, case requests and the bodies of sent emails older than this are purged; audit rows never. */
       days: e.RETENTION_DAYS,

@@ -1,5 +1,6 @@
 // Starts a Temporal worker: the workflows bundle plus activities built from real dependencies.
 import { Runtime, Worker } from '@temporalio/worker';
+import pino from 'pino';
 import { createActivities } from './activities';
 import { createMaintenance } from './activities/maintenance';
 import { createOutboxRelay } from './activities/outboxRelay';
@@ -7,6 +8,7 @@ import { loadConfig, type Config } from './config';
 import { migrateConfigured, openConfiguredDatabase, type Database } from './db/client';
 import { seedReferenceData } from './db/seed';
 import { configuredSigner } from './platform/auditChain';
+import { errorSerializers } from './platform/errors';
 import { createMailer } from './platform/mailer';
 import { dataConverter } from './platform/payloadCodec';
 import { connectWorker } from './platform/temporal';
@@ -14,7 +16,8 @@ import { buildWorkflowBundle } from './platform/workflowBundle';
 
 /** database: pass the process's shared handle (embedded PGlite allows one opener); else one is opened. */
 export async function startWorker(config: Config, shared?: { database: Database }): Promise<{ shutdown(): Promise<void> }> {
-  const database = shared?.database ?? openConfiguredDatabase(config);
+  const logger = pino({ level: config.logLevel, serializers: errorSerializers });
+  const database = shared?.database ?? openConfiguredDatabase(config, logger);
   if (!shared) {
     await migrateConfigured(config, database);
     await seedReferenceData(database.db);

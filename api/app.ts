@@ -87,7 +87,7 @@ export function createApp(given: AppDeps): Express {
     ...runningProjectOperations(deps),
   ];
   document = openApiDocument(ops, DOCS_PATH);
-  const mountDeps = { verify: createVerifier(deps.config.jwt), idempotency: idempotencyStore(deps.db), limits: deps.limits };
+  const mountDeps = { verify: createVerifier(deps.config.jwt), idempotency: idempotencyStore(deps.db, deps.config.idempotencyLeaseMs), limits: deps.limits };
 
   const app = express();
   app.use(pinoHttp({

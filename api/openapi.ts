@@ -26,6 +26,10 @@ const stageProblemSchema = problemSchema.extend({
 
 type Json = Record<string, unknown>;
 
+/** Answers that say when to try again: a request still running (409), a limit (429), a part not answering (503). */
+const RETRY_AFTER_STATUSES = new Set([409, 429, 503]);
+const retryAfterHeader = { description: 'Seconds to wait before retrying (sent with in-progress, too-many-requests and the 503s)', schema: { type: 'integer', minimum: 1 } };
+
 /** Converts a schema, hoisting named sub-schemas (`.meta({ id })`) into components. */
 function converter() {
   const components: Record<string, Json> = {};
@@ -54,6 +58,8 @@ function problemsOf(op: Operation): ProblemKind[] {
   if (op.params || op.query || op.body) kinds.add('validation-failed');
   if (op.body) ['malformed-request', 'payload-too-large', 'unsupported-media-type'].forEach((k) => kinds.add(k as ProblemKind));
   if (takesIdempotencyKey(op)) ['idempotency-key-reused', 'in-progress', 'validation-failed', 'too-many-requests'].forEach((k) => kinds.add(k as ProblemKind));
+  // Everything a signed-in caller asks reads the database (the rate limits, the case, the lists).
+  if (op.access !== 'anyone') kinds.add('database-unavailable');
   kinds.add('internal');
   return [...kinds];
 }
@@ -96,6 +102,7 @@ export function openApiDocument(ops: Operation[], extraPaths: Record<string, Jso
       const refs = [...new Set(kinds.map(problemRef))];
       responses[status] = {
         description: kinds.map((k) => PROBLEM_BASE + k).join(', '),
+        ...(RETRY_AFTER_STATUSES.has(status) ? { headers: { 'Retry-After': retryAfterHeader } } : {}),
         content: { 'application/problem+json': { schema: refs.length === 1 ? { $ref: refs[0] } : { anyOf: refs.map(($ref) => ({ $ref })) } } },
       };
     }

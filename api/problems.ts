@@ -2,8 +2,10 @@
 // caller's language (Swedish by default, English on request) and a stable type URI per kind of problem.
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { databaseUnreachable } from '../db/client';
 import { BadCursorError } from '../db/paging';
 import { describeError } from '../platform/errors';
+import { engineUnreachable } from '../platform/temporal';
 import { REFUSALS, RULES, type RefusalKind, type RuleId } from '../workflows/vocabulary';
 
 export const PROBLEM_BASE = 'https://projektkontoret.stockholm.se/problems/';
@@ -23,8 +25,10 @@ export const PROBLEM_KINDS = {
   'rule-violation': { status: REFUSALS.rule.status, sv: 'Regelbrott', en: 'Rule violation' },
   'idempotency-key-reused': { status: 422, sv: 'Idempotency-Key återanvänd med annat innehåll', en: 'Idempotency-Key reused with a different request' },
   unavailable: { status: 503, sv: 'Tjänsten är inte tillgänglig just nu', en: 'Service unavailable' },
+  'database-unavailable': { status: 503, sv: 'Databasen svarar inte just nu', en: 'The database is not answering', retryAfter: 5 },
+  'engine-unavailable': { status: 503, sv: 'Ärendemotorn svarar inte just nu', en: 'The workflow engine is not answering', retryAfter: 5 },
   internal: { status: 500, sv: 'Internt fel', en: 'Internal error' },
-} as const;
+} as const satisfies Record<string, { status: number; sv: string; en: string; retryAfter?: number }>;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;
 export const problemStatus = (kind: ProblemKind): number => PROBLEM_KINDS[kind].status;
@@ -36,10 +40,16 @@ export const REFUSAL_PROBLEMS: Record<RefusalKind, ProblemKind> = {
   invalid: 'validation-failed', role: 'forbidden', stage: 'stage-not-allowed', rule: 'rule-violation',
 };
 
-/** Thrown anywhere in a request; the error handler renders it. `extra` adds members (errors, stage, allowedActions). */
+/**
+ * Thrown anywhere in a request; the error handler renders it. `extra` adds members (errors, stage, allowedActions);
+ * retryAfter (seconds) is sent as Retry-After, by default the kind's own.
+ */
 export class HttpProblem extends Error {
-  constructor(readonly kind: ProblemKind, readonly detail: string, readonly extra: Record<string, unknown> = {}) {
+  readonly retryAfter: number | undefined;
+  constructor(readonly kind: ProblemKind, readonly detail: string, readonly extra: Record<string, unknown> = {}, retryAfter?: number) {
     super(detail);
+    const byKind = PROBLEM_KINDS[kind];
+    this.retryAfter = retryAfter ?? ('retryAfter' in byKind ? byKind.retryAfter : undefined);
   }
   get status(): number { return PROBLEM_KINDS[this.kind].status; }
 }
@@ -63,12 +73,18 @@ export function problemBody(req: Request, problem: HttpProblem): Record<string, 
 }
 
 export function sendProblem(req: Request, res: Response, problem: HttpProblem): void {
+  if (problem.retryAfter !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(problem.retryAfter))));
   res.status(problem.status).type('application/problem+json').json(problemBody(req, problem));
 }
 
-/** body-parser's errors carry `type`; everything unknown is a 500 that is logged, not shown. */
-function toProblem(err: unknown): HttpProblem | undefined {
+/**
+ * body-parser's errors carry `type`; a database or engine that did not answer is a 503 to retry; everything
+ * unknown is a 500 that is logged, not shown.
+ */
+export function toProblem(err: unknown): HttpProblem | undefined {
   if (err instanceof HttpProblem) return err;
+  if (databaseUnreachable(err)) return new HttpProblem('database-unavailable', 'The database did not answer in time; retry with the same Idempotency-Key');
+  if (engineUnreachable(err)) return new HttpProblem('engine-unavailable', 'The workflow engine did not answer in time; retry with the same Idempotency-Key');
   // The router could not percent-decode a path parameter (e.g. /cases/%E0%A4%A).
   if (err instanceof URIError) return new HttpProblem('malformed-request', 'The path is not valid percent-encoded UTF-8');
   if (err instanceof BadCursorError) {

@@ -13,7 +13,7 @@ import { createApp } from './app';
 /** database: pass the process's shared handle (embedded PGlite allows one opener); else one is opened. */
 export async function startApi(config: Config, shared?: { database: Database }): Promise<{ close(): Promise<void>; port: number }> {
   const logger = pino({ level: config.logLevel, serializers: errorSerializers });
-  const database = shared?.database ?? openConfiguredDatabase(config);
+  const database = shared?.database ?? openConfiguredDatabase(config, logger);
   if (!shared) {
     await migrateConfigured(config, database);
     await seedReferenceData(database.db);

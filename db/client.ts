@@ -17,6 +17,9 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { Client, Pool } from 'pg';
+import pino, { type Logger } from 'pino';
+import { describeError, errorSerializers } from '../platform/errors';
+import { loadConfig } from '../config';
 import * as schema from './schema';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -88,9 +91,9 @@ export async function grantApplicationRole(owner: Db, role: string): Promise<voi
  * Brings the schema up to date for the configured database: through the owner role when DATABASE_OWNER_URL
  * is set (then grants DATABASE_URL's role its rights), else through the handle itself.
  */
-export async function migrateConfigured(config: { databaseUrl?: string; databaseOwnerUrl?: string }, database: Database): Promise<void> {
+export async function migrateConfigured(config: { databaseUrl?: string; databaseOwnerUrl?: string; database?: DatabaseTimeouts }, database: Database): Promise<void> {
   if (!config.databaseOwnerUrl || !config.databaseUrl) return database.migrate();
-  const owner = openDatabase({ url: config.databaseOwnerUrl }, { poolSize: 1 });
+  const owner = openDatabase({ url: config.databaseOwnerUrl }, { poolSize: 1, timeouts: config.database });
   try {
     await owner.migrate();
     const role = decodeURIComponent(new URL(config.databaseUrl).username);
@@ -100,21 +103,41 @@ export async function migrateConfigured(config: { databaseUrl?: string; database
   }
 }
 
+/** How long PostgreSQL may take: to connect, to answer a statement, with a transaction left idle. */
+export interface DatabaseTimeouts { connectTimeoutMs: number; statementTimeoutMs: number; idleInTransactionTimeoutMs: number }
+
+/** The client's own limit on a statement, a little past the server's, for a server that no longer answers at all. */
+const CLIENT_GRACE_MS = 1_000;
+
+export interface OpenOptions { poolSize?: number; timeouts?: DatabaseTimeouts; logger?: Logger }
+
 /** url: a postgres:// URL; otherwise a PGlite data directory, or undefined for an in-memory PGlite. */
-export function openDatabase(target: { url: string } | { dir?: string }, opts: { poolSize?: number } = {}): Database {
+export function openDatabase(target: { url: string } | { dir?: string }, opts: OpenOptions = {}): Database {
   if ('url' in target) {
-    const pool = new Pool({ connectionString: target.url, max: opts.poolSize ?? 10 });
+    const t = opts.timeouts ?? loadConfig({}).database;
+    const logger = opts.logger ?? pino({ level: 'warn', serializers: errorSerializers });
+    const pool = new Pool({
+      connectionString: target.url,
+      max: opts.poolSize ?? 10,
+      connectionTimeoutMillis: t.connectTimeoutMs,
+      // The server cancels a statement or ends a session idle in a transaction (a request that died holding it);
+      // the client gives up on a server that stopped answering altogether.
+      statement_timeout: t.statementTimeoutMs,
+      idle_in_transaction_session_timeout: t.idleInTransactionTimeoutMs,
+      query_timeout: t.statementTimeoutMs + CLIENT_GRACE_MS,
+      keepAlive: true,
+    });
     // A dropped connection must not crash the process, whether idle in the pool (the pool's 'error') or
     // checked out between two queries of a transaction (the client's own 'error', which the pool does not
     // listen to then); the failed query's caller sees the error, and the next query takes a fresh connection.
-    pool.on('error', () => undefined);
-    pool.on('connect', (client) => client.on('error', () => undefined));
+    pool.on('error', (err) => logger.warn({ error: describeError(err) }, 'idle database connection lost'));
+    pool.on('connect', (client) => client.on('error', (err) => logger.warn({ error: describeError(err) }, 'database connection lost')));
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return {
       db,
       kind: 'postgres',
       migrate: () => migrateWith(db, () => migratePg(drizzlePg(pool), { migrationsFolder })),
-      listen: (channel, onNotify) => listenPg(target.url, channel, onNotify),
+      listen: (channel, onNotify) => listenPg(target.url, t.connectTimeoutMs, channel, onNotify),
       close: () => pool.end(),
     };
   }
@@ -137,14 +160,14 @@ export function openDatabase(target: { url: string } | { dir?: string }, opts: {
  * LISTEN on a connection of its own (a pooled one would be handed back and stop listening). A lost
  * connection is opened again with backoff, and onNotify runs once it listens again.
  */
-async function listenPg(url: string, channel: string, onNotify: () => void): Promise<Listener> {
+async function listenPg(url: string, connectTimeoutMs: number, channel: string, onNotify: () => void): Promise<Listener> {
   let client: Client | undefined;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
   let delay = LISTEN_RETRY_MS.initial;
 
   const connect = async (): Promise<void> => {
-    const c = new Client({ connectionString: url });
+    const c = new Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true });
     c.on('notification', (n) => { if (n.channel === channel) onNotify(); });
     c.on('error', () => again(c));
     c.on('end', () => again(c));
@@ -181,11 +204,29 @@ async function listenPg(url: string, channel: string, onNotify: () => void): Pro
 }
 
 /** The configured database: PostgreSQL when DATABASE_URL is set, else PGlite under data/. */
-export function openConfiguredDatabase(config: { databaseUrl?: string; pgliteDir: string }): Database {
-  return openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dir: config.pgliteDir });
+export function openConfiguredDatabase(config: { databaseUrl?: string; pgliteDir: string; database: DatabaseTimeouts }, logger?: Logger): Database {
+  return openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dir: config.pgliteDir }, { timeouts: config.database, logger });
 }
 
 /** Resolves when the database answers a query: what readiness checks. */
 export async function pingDatabase(db: Db): Promise<void> {
   await db.execute(sql`select 1`);
+}
+
+/**
+ * SQLSTATE classes and codes of a server that cannot answer now (rather than a statement it refused): connection
+ * exceptions, a statement cancelled by its timeout, a server shutting down or out of connections.
+ */
+const UNREACHABLE_CODES = /^(08...|57014|57P0[1-5]|53300)$/;
+/** node-postgres's own words for a connection it could not make, or a server that stopped answering. */
+const UNREACHABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection timeout/i;
+const UNREACHABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE']);
+
+/** Whether err (or one of its causes) says the database could not answer in time: worth retrying. */
+export function databaseUnreachable(err: unknown, depth = 0): boolean {
+  if (err === null || typeof err !== 'object' || depth > 5) return false;
+  const { code, message, cause } = err as { code?: unknown; message?: unknown; cause?: unknown };
+  if (typeof code === 'string' && (UNREACHABLE_CODES.test(code) || UNREACHABLE_ERRNO.has(code))) return true;
+  if (typeof message === 'string' && UNREACHABLE_MESSAGES.test(message) && !message.startsWith('Failed query')) return true;
+  return databaseUnreachable(cause, depth + 1);
 }

@@ -6,36 +6,55 @@ import { idempotencyKeys } from './schema';
 
 /** Status of a claimed key whose request is still running. */
 export const IN_PROGRESS = 0;
-/** A claim this old belongs to a request that died with its process; a retry may take it over. */
-const ABANDONED_AFTER = '5 minutes';
 
 export interface StoredAnswer { status: number; body: unknown }
 
 const keyRow = (principal: string, key: string) => and(eq(idempotencyKeys.principal, principal), eq(idempotencyKeys.key, key));
 
-/** True when this request now holds the key: it is the first, or the earlier claim was abandoned. */
-export async function claimIdempotencyKey(db: Db, principal: string, key: string, requestHash: string): Promise<boolean> {
+const leaseFromNow = (leaseMs: number) => sql`now() + make_interval(secs => ${leaseMs / 1000})`;
+
+/**
+ * True when this request now holds the key, leased for leaseMs: it is the first, or the earlier claim's lease
+ * lapsed (its process died) and this one takes over. With the same request hash only: another body is refused.
+ */
+export async function claimIdempotencyKey(db: Db, principal: string, key: string, requestHash: string, leaseMs: number): Promise<boolean> {
   const inserted = await db.insert(idempotencyKeys)
-    .values({ principal, key, requestHash, status: IN_PROGRESS, body: {} })
+    .values({ principal, key, requestHash, status: IN_PROGRESS, body: {}, leaseUntil: leaseFromNow(leaseMs) })
     .onConflictDoNothing()
     .returning({ key: idempotencyKeys.key });
   if (inserted.length > 0) return true;
   const takenOver = await db.update(idempotencyKeys)
-    .set({ requestHash, createdAt: sql`now()` })
-    .where(and(keyRow(principal, key), eq(idempotencyKeys.status, IN_PROGRESS), sql`${idempotencyKeys.createdAt} < now() - interval '${sql.raw(ABANDONED_AFTER)}'`))
+    .set({ leaseUntil: leaseFromNow(leaseMs) })
+    .where(and(
+      keyRow(principal, key), eq(idempotencyKeys.status, IN_PROGRESS), eq(idempotencyKeys.requestHash, requestHash),
+      sql`coalesce(${idempotencyKeys.leaseUntil}, ${idempotencyKeys.createdAt}) < now()`,
+    ))
     .returning({ key: idempotencyKeys.key });
   return takenOver.length > 0;
 }
 
-/** The earlier request with this key: its hash and its answer (status IN_PROGRESS while it runs). */
-export async function earlierRequest(db: Db, principal: string, key: string): Promise<(StoredAnswer & { requestHash: string }) | undefined> {
-  const [earlier] = await db.select({ requestHash: idempotencyKeys.requestHash, status: idempotencyKeys.status, body: idempotencyKeys.body })
-    .from(idempotencyKeys).where(keyRow(principal, key));
-  return earlier;
+/** Keeps a running request's claim: true while it still holds it. */
+export async function renewIdempotencyLease(db: Db, principal: string, key: string, leaseMs: number): Promise<boolean> {
+  const renewed = await db.update(idempotencyKeys).set({ leaseUntil: leaseFromNow(leaseMs) })
+    .where(and(keyRow(principal, key), eq(idempotencyKeys.status, IN_PROGRESS)))
+    .returning({ key: idempotencyKeys.key });
+  return renewed.length > 0;
+}
+
+/**
+ * The earlier request with this key: its hash and its answer (status IN_PROGRESS while it runs), and while
+ * it runs the seconds left on its lease.
+ */
+export async function earlierRequest(db: Db, principal: string, key: string): Promise<(StoredAnswer & { requestHash: string; leaseSeconds: number }) | undefined> {
+  const [earlier] = await db.select({
+    requestHash: idempotencyKeys.requestHash, status: idempotencyKeys.status, body: idempotencyKeys.body,
+    leaseSeconds: sql<string>`greatest(0, extract(epoch from coalesce(${idempotencyKeys.leaseUntil}, now()) - now()))`,
+  }).from(idempotencyKeys).where(keyRow(principal, key));
+  return earlier && { ...earlier, leaseSeconds: Number(earlier.leaseSeconds) };
 }
 
 export async function storeAnswer(db: Db, principal: string, key: string, answer: StoredAnswer): Promise<void> {
-  await db.update(idempotencyKeys).set({ status: answer.status, body: answer.body ?? null }).where(keyRow(principal, key));
+  await db.update(idempotencyKeys).set({ status: answer.status, body: answer.body ?? null, leaseUntil: null }).where(keyRow(principal, key));
 }
 
 /** Frees the key, so that a retry runs the request again. */

@@ -259,4 +259,6 @@ export const idempotencyKeys = pgTable('idempotency_keys', {
   status: integer('status').notNull(),
   body: jsonb('body').notNull(),
   createdAt: instant('created_at').notNull().defaultNow(),
+  /** While the request runs, the process serving it renews this; once it lapses (the process died) a retry takes over. */
+  leaseUntil: instant('lease_until'),
 }, (t) => [primaryKey({ columns: [t.principal, t.key] })]);

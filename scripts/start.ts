@@ -3,11 +3,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Runtime } from '@temporalio/worker';
+import pino from 'pino';
 import { startApi } from '../api/server';
 import { loadConfig } from '../config';
 import { migrateConfigured, openConfiguredDatabase } from '../db/client';
 import { seedReferenceData } from '../db/seed';
 import { startDevServer } from '../platform/devServer';
+import { errorSerializers } from '../platform/errors';
 import { startWorker } from '../worker';
 
 interface Part {
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
     });
   }
   // One handle for worker and API: embedded PGlite allows a single opener per data directory.
-  const database = openConfiguredDatabase(config);
+  const database = openConfiguredDatabase(config, pino({ level: config.logLevel, serializers: errorSerializers }));
   started.push({ name: 'database', stop: () => database.close() });
   await migrateConfigured(config, database);
   await seedReferenceData(database.db);

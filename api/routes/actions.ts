@@ -3,6 +3,7 @@
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
+import { withCallDeadline } from '../../platform/temporal';
 import { priorityHolder } from '../../db/councilPack';
 import { caseById } from '../../db/readModel';
 import { councilMeetingExists } from '../../db/referenceData';
@@ -99,7 +100,10 @@ async function act<A extends ActionName>(deps: AppDeps, action: A, id: string, a
   if (!actorMayAct(action, actor, view)) throw new HttpProblem('forbidden', `${action} is for the applying organisation's applicants only`);
   await checkReferences(deps.db, action, input, view);
   try {
-    const after = await deps.temporal.workflow.getHandle(id).executeUpdate(actionUpdates[action] as (typeof actionUpdates)[A], { args: [{ actor, input }], updateId });
+    // Past the deadline the answer is a 503; the update may still be taken, once, and a retry with the same
+    // Idempotency-Key (the same update id) gets its outcome.
+    const after = await withCallDeadline(deps.temporal, deps.config, () => deps.temporal.workflow.getHandle(id)
+      .executeUpdate(actionUpdates[action] as (typeof actionUpdates)[A], { args: [{ actor, input }], updateId }));
     return forCaller(deps.db, after, actor);
   } catch (err) {
     throw refusalProblem(err, view);
@@ -120,7 +124,7 @@ export function actionOperations(deps: AppDeps): Operation[] {
       params: z.strictObject({ id: caseIdParam }),
       body: actionInput(action).meta({ id: `${pascal(action)}Input` }),
       success: { status: 200, description: 'The case after the step', schema: caseViewSchema },
-      problems: ['forbidden', 'not-found', 'stage-not-allowed', 'rule-violation'],
+      problems: ['forbidden', 'not-found', 'stage-not-allowed', 'rule-violation', 'engine-unavailable'],
       handler: ({ req, actor, params, body }) => act(deps, action, params.id, actor, body, retryId(req, actor.id)),
     });
   });

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { caseNumberFor } from '../../db/caseNumbers';
 import { caseById, listCases } from '../../db/readModel';
 import { currentRuleSet, organisationById, portfolioKinds } from '../../db/referenceData';
+import { withCallDeadline } from '../../platform/temporal';
 import { caseInput } from '../../workflows/inputs';
 import { CASE_WORKFLOW, caseStartedUpdate } from '../../workflows/messages';
 import { STAGES, type Actor, type CaseInput } from '../../workflows/types';
@@ -52,7 +53,7 @@ export function caseOperations({ db, temporal, config, limits }: Services): Oper
         + 'Receipts to one address are limited per hour (429).',
       body: caseInput().meta({ id: 'CreateCaseInput' }),
       success: { status: 201, description: 'The new case', schema: caseViewSchema },
-      problems: ['forbidden', 'rule-violation', 'unavailable'],
+      problems: ['forbidden', 'rule-violation', 'unavailable', 'engine-unavailable'],
       handler: async ({ req, actor, body, res }) => {
         const organisation = body.organisation ?? actor.org;
         if (organisation === undefined) {
@@ -83,13 +84,13 @@ export function caseOperations({ db, temporal, config, limits }: Services): Oper
         // Answered once the workflow's first step has recorded the case, so the caller can read it back at once.
         // A retry of a keyed submission finds its case already started and waits on the same update; a case
         // closed since (withdrawn) is never started again, and the retry gets it as the read model has it.
-        const view = await temporal.workflow.executeUpdateWithStart(caseStartedUpdate, {
+        const view = await withCallDeadline(temporal, config, () => temporal.workflow.executeUpdateWithStart(caseStartedUpdate, {
           updateId: requestId,
           startWorkflowOperation: new WithStartWorkflowOperation(CASE_WORKFLOW, {
             workflowId: caseId, taskQueue: config.temporal.taskQueue, args: [input],
             workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE',
           }),
-        }).catch(async (err: unknown) => {
+        })).catch(async (err: unknown) => {
           const closed = err instanceof WorkflowExecutionAlreadyStartedError && requestId !== undefined ? await caseById(db, caseId) : null;
           if (!closed) throw err;
           return closed;

@@ -5,6 +5,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { applicantTimeline, caseHistory } from '../../db/readModel';
+import { withCallDeadline } from '../../platform/temporal';
 import type { AppDeps } from '../app';
 import { seesAllCases } from '../auth';
 import { loadCase } from '../caseAccess';
@@ -137,7 +138,7 @@ function describeEvent(e: HistoryEvent, names: Map<string, string>): EngineEvent
   };
 }
 
-export function historyOperations({ db, temporal }: AppDeps): Operation[] {
+export function historyOperations({ db, temporal, config }: AppDeps): Operation[] {
   return [
     defineOperation({
       id: 'caseHistory', method: 'get', path: '/cases/{id}/history', tag: 'Audit', access: ['officer', 'auditor', 'council', 'applicant'],
@@ -149,7 +150,7 @@ export function historyOperations({ db, temporal }: AppDeps): Operation[] {
       params: z.strictObject({ id: caseIdParam }),
       query: z.strictObject({ source: z.enum(['audit', 'engine']).default('audit') }),
       success: { status: 200, description: 'The history', schema: historySchema },
-      problems: ['forbidden', 'not-found'],
+      problems: ['forbidden', 'not-found', 'engine-unavailable'],
       handler: async ({ actor, params, query }) => {
         await loadCase(db, params.id, actor);
         if (!seesAllCases(actor)) {
@@ -160,7 +161,7 @@ export function historyOperations({ db, temporal }: AppDeps): Operation[] {
           return { caseId: params.id, source: 'audit', items: (await caseHistory(db, params.id)).map(toAuditEvent) };
         }
         try {
-          const history = await temporal.workflow.getHandle(params.id).fetchHistory();
+          const history = await withCallDeadline(temporal, config, () => temporal.workflow.getHandle(params.id).fetchHistory());
           const codecs = temporal.options.loadedDataConverter.payloadCodecs;
           return { caseId: params.id, source: 'engine', items: await renderEngineHistory(history.events ?? [], codecs) };
         } catch (err) {

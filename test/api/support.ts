@@ -22,7 +22,7 @@ import type { StepRecord } from '../../workflows/types';
 import { freshDatabase, type TestDatabase } from '../support/db';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { planOneEmailPerIntent } from '../support/steps';
-import { bundle, timeSkippingEnv } from '../support/temporal';
+import { bundle, devServerEnv, timeSkippingEnv } from '../support/temporal';
 
 /** Callers by role; applicants belong to utbildning unless named otherwise. */
 export const callers = {
@@ -52,13 +52,16 @@ export interface ApiHarness {
   auth(who: CallerName | Claims): Promise<string>;
   get(url: string, who?: CallerName): Promise<request.Response>;
   post(url: string, who: CallerName | Claims, body?: unknown, headers?: Record<string, string>): Promise<request.Response>;
+  /** Stops the worker (no one polls the task queue: the engine takes updates but nothing answers them), or starts one. */
+  stopWorker(): Promise<void>;
+  startWorker(): Promise<void>;
   /** Writes a step as the workflow's activity would: read model, audit row, outbox. */
   record(step: StepRecord): Promise<void>;
   close(): Promise<void>;
 }
 
-/** env: configuration over the harness's own (e.g. limits). */
-export async function apiHarness(opts: { worker?: boolean; env?: Record<string, string> } = {}): Promise<ApiHarness> {
+/** env: configuration over the harness's own (e.g. limits); realTime: the dev server instead of the time-skipping one. */
+export async function apiHarness(opts: { worker?: boolean; env?: Record<string, string>; realTime?: boolean } = {}): Promise<ApiHarness> {
 
   const [database, smtp] = await Promise.all([freshDatabase(), startSmtpServer()]);
   await seedReferenceData(database.db);
@@ -73,10 +76,10 @@ export async function apiHarness(opts: { worker?: boolean; env?: Record<string, 
     RATE_LIMIT_RECEIPTS_PER_HOUR: '0',
     ...opts.env,
   });
-  const env = await timeSkippingEnv(config);
+  const env = await (opts.realTime ? devServerEnv : timeSkippingEnv)(config);
   const mailer = createMailer(config.mail, { logger: pino({ level: 'silent' }) });
   let stopWorker = async () => undefined as void;
-  if (opts.worker) {
+  const startWorker = async () => {
     const worker = await Worker.create({
       connection: env.nativeConnection, taskQueue: config.temporal.taskQueue, workflowBundle: bundle(),
       activities: createActivities({ db: database.db, mailer, mail: config.mail }),
@@ -85,8 +88,9 @@ export async function apiHarness(opts: { worker?: boolean; env?: Record<string, 
     const running = worker.run();
     const relay = createOutboxRelay({ db: database.db, mailer, mail: config.mail, database, logger: pino({ level: 'silent' }) });
     await relay.start();
-    stopWorker = async () => { worker.shutdown(); await running; await relay.stop(); };
-  }
+    stopWorker = async () => { stopWorker = async () => undefined; worker.shutdown(); await running; await relay.stop(); };
+  };
+  if (opts.worker) await startWorker();
   const deps: AppDeps = { db: database.db, temporal: env.client, config, mailer, logger: pino({ level: 'silent' }) };
   const app = createApp(deps);
   const persistence = createPersistenceActivities({ db: database.db, planEmails: planOneEmailPerIntent });
@@ -101,6 +105,8 @@ export async function apiHarness(opts: { worker?: boolean; env?: Record<string, 
       return request(app).post(url).set('Authorization', await auth(who)).set(headers).send(body as object);
     },
     record: (step) => persistence.recordStep(step),
+    stopWorker: () => stopWorker(),
+    startWorker,
     async close() {
       await stopWorker();
       mailer.close();

@@ -3,7 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import fs from 'node:fs';
 import { DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../config';
-import { resolveTestServer } from '../../platform/binaries';
+import { resolveTemporalCli, resolveTestServer } from '../../platform/binaries';
 import { dataConverter } from '../../platform/payloadCodec';
 import { BUNDLE_FILE } from './bundleFile';
 
@@ -32,6 +32,17 @@ export const testConfig = (env: Record<string, string> = {}): Config => loadConf
 export function timeSkippingEnv(config: Pick<Config, 'payloads'> = testConfig()): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: resolveTestServer() } },
+    client: { dataConverter: dataConverter(config) },
+  });
+}
+
+/**
+ * The dev server (real time, an in-memory store), for tests of what real time does: a task queue no worker
+ * polls, a worker that comes back. Its client encrypts as timeSkippingEnv's does.
+ */
+export function devServerEnv(config: Pick<Config, 'payloads'> = testConfig()): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: resolveTemporalCli() }, ui: false },
     client: { dataConverter: dataConverter(config) },
   });
 }
