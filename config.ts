@@ -107,6 +107,10 @@ const schema = z.object({
   }).optional(),
   /** Seconds an Idempotency-Key claim holds without renewal: how soon a retry takes over from a process that died. */
   IDEMPOTENCY_LEASE_SECONDS: seconds.default(10),
+  /** Seconds: requests in flight to finish once the API is asked to stop; activities to finish, then the worker stops regardless. */
+  API_SHUTDOWN_TIMEOUT_SECONDS: seconds.default(25),
+  WORKER_SHUTDOWN_GRACE_SECONDS: seconds.default(20),
+  WORKER_SHUTDOWN_FORCE_SECONDS: seconds.default(30),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
   RATE_LIMIT_POSTS_PER_MINUTE: z.coerce.number().int().min(0).default(60),
   RATE_LIMIT_RECEIPTS_PER_HOUR: z.coerce.number().int().min(0).default(20),
@@ -191,6 +195,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     /** How long a running request's Idempotency-Key claim holds without renewal. */
     idempotencyLeaseMs: e.IDEMPOTENCY_LEASE_SECONDS * 1000,
+    shutdown: {
+      /** Requests in flight get this long once the API is asked to stop; then they are cut. */
+      apiMs: e.API_SHUTDOWN_TIMEOUT_SECONDS * 1000,
+      /** Running activities get this long before they are cancelled (the worker's shutdownGraceTime)... */
+      workerGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+      /** ...and the worker stops this long after it is asked to, whatever still runs (shutdownForceTime). */
+      workerForceMs: e.WORKER_SHUTDOWN_FORCE_SECONDS * 1000,
+    },
     retention: {
       /** Idempotency keys, case requests and the bodies of sent emails older than this are purged; audit rows never. */
       days: e.RETENTION_DAYS,

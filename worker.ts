@@ -1,29 +1,27 @@
-// Starts a Temporal worker: the workflows bundle plus activities built from real dependencies.
+// Starts a Temporal worker: the workflows bundle plus activities built from real dependencies. At start it waits
+// for the database and Temporal; asked to stop, it gives running activities WORKER_SHUTDOWN_GRACE_SECONDS and
+// stops after WORKER_SHUTDOWN_FORCE_SECONDS whatever still runs (a step cut off is retried by another worker).
 import { Runtime, Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createActivities } from './activities';
 import { createMaintenance } from './activities/maintenance';
 import { createOutboxRelay } from './activities/outboxRelay';
 import { loadConfig, type Config } from './config';
-import { migrateConfigured, openConfiguredDatabase, type Database } from './db/client';
-import { seedReferenceData } from './db/seed';
+import type { Database } from './db/client';
 import { configuredSigner } from './platform/auditChain';
-import { errorSerializers } from './platform/errors';
+import { describeError, errorSerializers } from './platform/errors';
 import { createMailer } from './platform/mailer';
 import { dataConverter } from './platform/payloadCodec';
+import { readyDatabase, untilReachable, type WaitOptions } from './platform/startup';
 import { connectWorker } from './platform/temporal';
 import { buildWorkflowBundle } from './platform/workflowBundle';
 
 /** database: pass the process's shared handle (embedded PGlite allows one opener); else one is opened. */
-export async function startWorker(config: Config, shared?: { database: Database }): Promise<{ shutdown(): Promise<void> }> {
+export async function startWorker(config: Config, shared?: { database: Database }, wait: WaitOptions = {}): Promise<{ shutdown(): Promise<void> }> {
   const logger = pino({ level: config.logLevel, serializers: errorSerializers });
-  const database = shared?.database ?? openConfiguredDatabase(config, logger);
-  if (!shared) {
-    await migrateConfigured(config, database);
-    await seedReferenceData(database.db);
-  }
+  const database = shared?.database ?? await readyDatabase(config, logger, wait);
   const mailer = createMailer(config.mail);
-  const connection = await connectWorker(config);
+  const connection = await untilReachable(`Temporal at ${config.temporal.address}`, () => connectWorker(config), logger, wait);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -33,6 +31,8 @@ export async function startWorker(config: Config, shared?: { database: Database 
     maxCachedWorkflows: config.temporal.cachedCases,
     activities: createActivities({ db: database.db, mailer, mail: config.mail }),
     dataConverter: dataConverter(config),
+    shutdownGraceTime: config.shutdown.workerGraceMs,
+    shutdownForceTime: config.shutdown.workerForceMs,
   });
   const relay = createOutboxRelay({ db: database.db, mailer, mail: config.mail, database });
   await relay.start();
@@ -43,7 +43,8 @@ export async function startWorker(config: Config, shared?: { database: Database 
     async shutdown() {
       await Promise.all([relay.stop(), maintenance.stop()]);
       worker.shutdown();
-      await running;
+      // Past the force time the run ends with an error: what still ran is left to the engine's retries.
+      await running.catch((err: unknown) => logger.warn({ error: describeError(err) }, 'worker stopped at its force time'));
       await connection.close();
       mailer.close();
       if (!shared) await database.close();
@@ -55,13 +56,21 @@ if (require.main === module) {
   // Our own signal handling stops the worker once, in order; the SDK's would stop it a second time.
   Runtime.install({ shutdownSignals: [] });
   const config = loadConfig();
-  startWorker(config).then((w) => {
+  let stopping = false;
+  let worker: { shutdown(): Promise<void> } | undefined;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void (worker ? worker.shutdown() : Promise.resolve()).then(() => process.exit(0), (err: unknown) => { console.error(err); process.exit(1); });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  startWorker(config, undefined, { stopped: () => stopping }).then((w) => {
+    worker = w;
+    if (stopping) return stop();
     console.log(`worker polling task queue ${config.temporal.taskQueue} at ${config.temporal.address}`);
-    const stop = () => { void w.shutdown().then(() => process.exit(0)); };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
   }).catch((err: unknown) => {
     console.error(err);
-    process.exit(1);
+    process.exit(stopping ? 0 : 1);
   });
 }

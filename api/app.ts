@@ -32,7 +32,8 @@ export interface AppDeps {
   db: Db;
   temporal: Client;
   config: Config;
-  mailer: { verify(): Promise<boolean> };
+  /** Set by the server when it begins to shut down: readiness answers 503 from then on. */
+  lifecycle?: { draining: boolean };
   logger?: Logger;
   /** Signs the audit chain's checkpoints; from the configuration when not given. */
   signer?: CheckpointSigner;

@@ -1,26 +1,30 @@
-// Runs the API: opens the database (migrated, reference data seeded), connects to Temporal and the mailer,
-// and listens on config.port. `npm run api` runs it alone; `npm start` runs it beside the worker.
+// Runs the API: waits for the database (migrated, reference data seeded) and Temporal, then listens on
+// config.port. `npm run api` runs it alone; `npm start` runs it beside the worker.
+//
+// Shutting down: readiness answers 503 at once, the server stops accepting connections, requests in flight
+// get API_SHUTDOWN_TIMEOUT_SECONDS to finish, and then what is left is cut and the connections are closed.
 import type { Server } from 'node:http';
 import pino from 'pino';
 import { loadConfig, type Config } from '../config';
-import { migrateConfigured, openConfiguredDatabase, type Database } from '../db/client';
-import { seedReferenceData } from '../db/seed';
-import { createMailer } from '../platform/mailer';
+import type { Database } from '../db/client';
 import { errorSerializers } from '../platform/errors';
+import { readyDatabase, untilReachable, type WaitOptions } from '../platform/startup';
 import { connectClient } from '../platform/temporal';
 import { createApp } from './app';
 
+export interface RunningApi {
+  port: number;
+  /** Stops within config.shutdown.apiMs (plus closing the connections); requests in flight are answered meanwhile. */
+  close(): Promise<void>;
+}
+
 /** database: pass the process's shared handle (embedded PGlite allows one opener); else one is opened. */
-export async function startApi(config: Config, shared?: { database: Database }): Promise<{ close(): Promise<void>; port: number }> {
+export async function startApi(config: Config, shared?: { database: Database }, wait: WaitOptions = {}): Promise<RunningApi> {
   const logger = pino({ level: config.logLevel, serializers: errorSerializers });
-  const database = shared?.database ?? openConfiguredDatabase(config, logger);
-  if (!shared) {
-    await migrateConfigured(config, database);
-    await seedReferenceData(database.db);
-  }
-  const temporal = await connectClient(config);
-  const mailer = createMailer(config.mail, { logger });
-  const app = createApp({ db: database.db, temporal, config, mailer, logger });
+  const database = shared?.database ?? await readyDatabase(config, logger, wait);
+  const temporal = await untilReachable(`Temporal at ${config.temporal.address}`, () => connectClient(config), logger, wait);
+  const lifecycle = { draining: false };
+  const app = createApp({ db: database.db, temporal, config, logger, lifecycle });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
@@ -28,9 +32,22 @@ export async function startApi(config: Config, shared?: { database: Database }):
   return {
     port: typeof address === 'object' && address ? address.port : config.port,
     async close() {
-      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      lifecycle.draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections with no request running go now; those with one, once it is answered.
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const late = await Promise.race([
+        closed.then(() => false),
+        new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), config.shutdown.apiMs); }),
+      ]);
+      clearTimeout(timer);
+      if (late) {
+        logger.warn({ afterMs: config.shutdown.apiMs }, 'requests still running at the shutdown deadline were cut');
+        server.closeAllConnections();
+        await closed;
+      }
       await temporal.connection.close();
-      mailer.close();
       if (!shared) await database.close();
     },
   };
@@ -38,13 +55,21 @@ export async function startApi(config: Config, shared?: { database: Database }):
 
 if (require.main === module) {
   const config = loadConfig();
-  startApi(config).then((api) => {
-    console.log(`API listening on http://localhost:${api.port}/api/v1 (reference: http://localhost:${api.port}/docs)`);
-    const stop = () => { void api.close().then(() => process.exit(0)); };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  let stopping = false;
+  let api: RunningApi | undefined;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void (api ? api.close() : Promise.resolve()).then(() => process.exit(0), (err: unknown) => { console.error(err); process.exit(1); });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  startApi(config, undefined, { stopped: () => stopping }).then((started) => {
+    api = started;
+    if (stopping) return stop();
+    console.log(`API listening on http://localhost:${started.port}/api/v1 (reference: http://localhost:${started.port}/docs)`);
   }).catch((err: unknown) => {
     console.error(err);
-    process.exit(1);
+    process.exit(stopping ? 0 : 1);
   });
 }

@@ -31,6 +31,13 @@ export interface OutboxHealth {
 
 const iso = (instant: string) => new Date(instant).toISOString();
 
+/** Emails not yet sent (pending or being sent) and when the oldest was queued: readiness reports it (by the status index). */
+export async function queuedEmails(db: Db): Promise<{ queued: number; oldestQueuedAt: string | null }> {
+  const [row] = await db.select({ queued: sql<number>`count(*)::int`, oldest: sql<string | null>`min(${outbox.createdAt})` })
+    .from(outbox).where(inArray(outbox.status, ['pending', 'sending']));
+  return { queued: row?.queued ?? 0, oldestQueuedAt: row?.oldest ? iso(row.oldest) : null };
+}
+
 export async function outboxHealth(db: Db, { latest = 20 }: { latest?: number } = {}): Promise<OutboxHealth> {
   const counts = await outboxCounts(db);
   const [oldest] = await db.select({ createdAt: outbox.createdAt }).from(outbox)

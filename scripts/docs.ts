@@ -25,7 +25,7 @@ type Json = Record<string, unknown>;
 export async function openApiDocument(): Promise<Json> {
   const config = loadConfig({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'docs-')), JWT_SECRET: 'documentation-only-secret-of-32-chars', LOG_LEVEL: 'silent' });
   // Serving the document touches neither the database nor the engine.
-  const app = createApp({ db: {} as never, temporal: undefined as never, config, mailer: { verify: async () => true } });
+  const app = createApp({ db: {} as never, temporal: undefined as never, config });
   return (await request(app).get('/openapi.json')).body as Json;
 }
 

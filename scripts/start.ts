@@ -6,10 +6,9 @@ import { Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { startApi } from '../api/server';
 import { loadConfig } from '../config';
-import { migrateConfigured, openConfiguredDatabase } from '../db/client';
-import { seedReferenceData } from '../db/seed';
 import { startDevServer } from '../platform/devServer';
 import { errorSerializers } from '../platform/errors';
+import { readyDatabase } from '../platform/startup';
 import { startWorker } from '../worker';
 
 interface Part {
@@ -20,8 +19,18 @@ interface Part {
 const started: Part[] = [];
 let stopping = false;
 
+/** What the dev server and the database get to close after the API's and the worker's own deadlines. */
+const CLOSE_MS = 10_000;
+/** The longest a stop may take: the API's and the worker's deadlines and CLOSE_MS, once the configuration is read. */
+let stopWithinMs = CLOSE_MS;
+
 async function shutdown(exitCode: number): Promise<void> {
   stopping = true;
+  // The API and the worker keep their own deadlines; this one is for anything that hangs regardless.
+  setTimeout(() => {
+    console.error('Stopping took too long; exiting');
+    process.exit(1);
+  }, stopWithinMs).unref();
   for (const part of started.reverse()) {
     try {
       await part.stop();
@@ -46,6 +55,7 @@ async function main(): Promise<void> {
   // The SDK would otherwise drain the worker on the same signal, while the API still takes requests.
   Runtime.install({ shutdownSignals: [] });
   const config = loadConfig();
+  stopWithinMs = config.shutdown.apiMs + config.shutdown.workerForceMs + CLOSE_MS;
   // Keys, the databases and the mail drop live here: for the service's user only, also when made by an earlier version.
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   fs.chmodSync(config.dataDir, 0o700);
@@ -65,13 +75,12 @@ async function main(): Promise<void> {
     });
   }
   // One handle for worker and API: embedded PGlite allows a single opener per data directory.
-  const database = openConfiguredDatabase(config, pino({ level: config.logLevel, serializers: errorSerializers }));
+  const wait = { stopped: () => stopping };
+  const database = await readyDatabase(config, pino({ level: config.logLevel, serializers: errorSerializers }), wait);
   started.push({ name: 'database', stop: () => database.close() });
-  await migrateConfigured(config, database);
-  await seedReferenceData(database.db);
-  const worker = await startWorker(config, { database });
+  const worker = await startWorker(config, { database }, wait);
   started.push({ name: 'worker', stop: () => worker.shutdown() });
-  const api = await startApi(config, { database });
+  const api = await startApi(config, { database }, wait);
   started.push({ name: 'API', stop: () => api.close() });
 
   const temporal = config.temporal.external

@@ -6,8 +6,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { sql } from 'drizzle-orm';
 import { startApi } from '../../api/server';
+import { signToken } from '../../api/auth';
 import { loadConfig } from '../../config';
+import { seedReferenceData } from '../../db/seed';
 import { freshDatabase, type TestDatabase } from '../support/db';
 import { timeSkippingEnv } from '../support/temporal';
 
@@ -38,7 +41,7 @@ test('startApi serves a ready API; a token from `npm run token` is accepted', as
     const base = `http://127.0.0.1:${port}`;
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ checks: [{ name: 'database', up: true }, { name: 'temporal', up: true }, { name: 'mail', up: true }] });
+    expect(await ready.json()).toMatchObject({ checks: [{ name: 'database', up: true }, { name: 'temporal', up: true }], mail: { queued: 0 } });
 
     const token = execFileSync(process.execPath, [require.resolve('tsx/cli'), 'scripts/token.ts', '--role', 'officer', '--sub', 'karin', '--name', 'Karin H'], {
       cwd: path.resolve(__dirname, '../..'), env: { ...process.env, ...vars, NODE_OPTIONS: '' }, encoding: 'utf8',
@@ -51,3 +54,37 @@ test('startApi serves a ready API; a token from `npm run token` is accepted', as
     await api.close();
   }
 });
+
+test('asked to stop under load, the API answers every request in flight, then closes; new connections are refused', async () => {
+  const port = await freePort();
+  const config = loadConfig({
+    PORT: String(port), DATA_DIR: path.join(os.tmpdir(), `projektkontoret-server-${randomUUID()}`), TEMPORAL_ADDRESS: env.address, LOG_LEVEL: 'silent',
+    JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256', RATE_LIMIT_POSTS_PER_MINUTE: '0', RATE_LIMIT_RECEIPTS_PER_HOUR: '0',
+    // No worker polls this queue: a new case waits on the engine for the whole call deadline, well inside the shutdown's.
+    TEMPORAL_TASK_QUEUE: `nobody-${randomUUID()}`, TEMPORAL_CALL_TIMEOUT_SECONDS: '2', API_SHUTDOWN_TIMEOUT_SECONDS: '30',
+  });
+  // The test's own database, shared, so the test sees the requests arrive (on PGlite too).
+  await seedReferenceData(database.db);
+  const api = await startApi(config, { database });
+  const base = `http://127.0.0.1:${port}`;
+  const token = await signToken(config.jwt, { sub: 'anna', roles: ['applicant'], org: 'utbildning', email: 'anna@utbildning.example' });
+  const idea = { title: 'Digital skolval', need: 'Papper', idea: 'E-tjänst', expectedBenefits: 'Tid', roughCost: 1_000_000, contact: { name: 'Anna' }, language: 'sv' };
+  const inFlight = Array.from({ length: 6 }, async () => {
+    const res = await fetch(`${base}/api/v1/cases`, {
+      method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() }, body: JSON.stringify(idea),
+    });
+    return { status: res.status, type: ((await res.json()) as { type?: string }).type };
+  });
+  // Stop once the requests have reached the engine: their case numbers are taken.
+  await until(async () => {
+    const { rows } = await database.db.execute(sql`select count(*)::int as n from case_requests`) as unknown as { rows: { n: number }[] };
+    return rows[0].n === 6;
+  });
+  await api.close();
+  expect(await Promise.all(inFlight)).toEqual(Array(6).fill({ status: 503, type: 'https://projektkontoret.stockholm.se/problems/engine-unavailable' }));
+  await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+});
+
+async function until(probe: () => Promise<boolean>): Promise<void> {
+  while (!(await probe())) await new Promise((resolve) => setTimeout(resolve, 50));
+}

@@ -91,7 +91,7 @@ export async function apiHarness(opts: { worker?: boolean; env?: Record<string, 
     stopWorker = async () => { stopWorker = async () => undefined; worker.shutdown(); await running; await relay.stop(); };
   };
   if (opts.worker) await startWorker();
-  const deps: AppDeps = { db: database.db, temporal: env.client, config, mailer, logger: pino({ level: 'silent' }) };
+  const deps: AppDeps = { db: database.db, temporal: env.client, config, logger: pino({ level: 'silent' }) };
   const app = createApp(deps);
   const persistence = createPersistenceActivities({ db: database.db, planEmails: planOneEmailPerIntent });
   const auth = async (who: CallerName | Claims) => `Bearer ${await signToken(config.jwt, typeof who === 'string' ? callers[who] : who)}`;
