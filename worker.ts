@@ -14,7 +14,7 @@ import { createMailer } from './platform/mailer';
 import { dataConverter } from './platform/payloadCodec';
 import { readyDatabase, untilReachable, type WaitOptions } from './platform/startup';
 import { connectWorker } from './platform/temporal';
-import { buildWorkflowBundle } from './platform/workflowBundle';
+import { workflowBundle } from './platform/workflowBundle';
 
 /** database: pass the process's shared handle (embedded PGlite allows one opener); else one is opened. */
 export async function startWorker(config: Config, shared?: { database: Database }, wait: WaitOptions = {}): Promise<{ shutdown(): Promise<void> }> {
@@ -26,7 +26,7 @@ export async function startWorker(config: Config, shared?: { database: Database 
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowBundle: await buildWorkflowBundle(require.resolve('./workflows')),
+    workflowBundle: await workflowBundle(require.resolve('./workflows')),
     // The SDK's default (from the heap limit, ~1 MB a case) would cache thousands of cases.
     maxCachedWorkflows: config.temporal.cachedCases,
     activities: createActivities({ db: database.db, mailer, mail: config.mail }),

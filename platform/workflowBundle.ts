@@ -1,8 +1,13 @@
 // The workflows bundle for a long-running worker, built in a worker thread: webpack and the SWC compiler
 // leave ~60 MB behind in a process that bundles, and a worker process runs for months. The thread's heap
 // goes with the thread; only the bundle's code comes back.
+import fs from 'node:fs';
+import path from 'node:path';
 import { Worker as Thread } from 'node:worker_threads';
-import type { WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowBundle, WorkflowBundleOption } from '@temporalio/worker';
+
+/** The bundle `npm run build` writes at the top of dist/ (scripts/build.ts). */
+export const PREBUILT_BUNDLE_NAME = 'workflow-bundle.js';
 
 // Plain JavaScript (the thread has no TypeScript loader); the bundler module alone, without the SDK's native
 // core, which a second thread must not load.
@@ -28,4 +33,13 @@ export function buildWorkflowBundle(workflowsPath: string): Promise<WorkflowBund
     thread.once('error', reject);
     thread.once('exit', (exitCode) => reject(new Error(`bundling the workflows stopped (exit code ${exitCode})`)));
   });
+}
+
+/**
+ * The bundle `npm run build` made, when this code runs from the build (dist/); else one built now. The build's
+ * bundle was made from the same sources as the code around it, so the two cannot disagree.
+ */
+export async function workflowBundle(workflowsPath: string): Promise<WorkflowBundleOption> {
+  const prebuilt = path.join(__dirname, '..', PREBUILT_BUNDLE_NAME);
+  return fs.existsSync(prebuilt) ? { codePath: prebuilt } : buildWorkflowBundle(workflowsPath);
 }

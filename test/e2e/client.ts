@@ -47,7 +47,7 @@ export const SHORT_RULES = {
 
 /** status 0: no answer at all (refused, reset, timed out). The body is read as loosely as supertest's. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface Answer { status: number; body: any; error?: string }
+export interface Answer { status: number; body: any; error?: string; retryAfter?: string }
 
 /** A step the API answered 2xx: it must be in the audit trail. */
 export interface Success { caseId: string; action: string; seq: number }
@@ -110,7 +110,7 @@ export class ApiClient {
       const text = await res.text();
       let body: unknown = text;
       try { body = text ? JSON.parse(text) : undefined; } catch { /* not JSON: keep the text */ }
-      return { status: res.status, body };
+      return { status: res.status, body, ...(res.headers.has('retry-after') ? { retryAfter: res.headers.get('retry-after') as string } : {}) };
     } catch (error) {
       const e = error as Error & { cause?: { code?: string } };
       return { status: 0, body: undefined, error: e.cause?.code ?? e.name };

@@ -10,11 +10,14 @@ import type { System } from './system';
 
 const MAIL_SETTLE_MS = 90_000;
 
+/** What the checks read: the API (its ledger, the dashboard), the SMTP server and the database. */
+export type Checked = Pick<System, 'api' | 'smtp' | 'inspect'>;
+
 /**
  * Waits until no email waits: nothing pending or failed, and the SMTP server holds one message per sent row,
  * the same on two looks in a row (the dashboard does not count a row while it is being sent).
  */
-export async function mailSettled(system: System): Promise<void> {
+export async function mailSettled(system: Checked): Promise<void> {
   let last = 'no dashboard yet';
   await eventually('every email to be sent', async () => {
     const answer = await system.api.get('/dashboard', 'officer', 10_000);
@@ -31,7 +34,7 @@ export async function mailSettled(system: System): Promise<void> {
 export interface Figures { cases: number; steps: number; emails: number; acknowledged: number }
 
 /** expected: the stage each listed case must be in. Every case of the system is checked for the rest. */
-export async function checkInvariants(system: System, expected: { caseIds: string[]; stage: Stage }): Promise<Figures> {
+export async function checkInvariants(system: Checked, expected: { caseIds: string[]; stage: Stage }): Promise<Figures> {
   await mailSettled(system);
   const snapshot = await system.inspect(async (db) => ({
     cases: await db.select({ id: cases.id, stage: cases.stage, seq: cases.seq }).from(cases),

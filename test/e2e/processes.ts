@@ -1,6 +1,6 @@
-// A part of the system run as a child process the way a user runs it (`tsx worker.ts`, `tsx scripts/start.ts`),
-// so a test can kill it with SIGKILL and start it again. tsx runs the script in a grandchild, so the child
-// gets its own process group and a kill reaches the whole group.
+// A part of the system run as a child process the way a user runs it (`tsx worker.ts`, `tsx scripts/start.ts`,
+// or from the build: `node dist/worker.js`), so a test can kill it with SIGKILL and start it again. tsx runs the
+// script in a grandchild, so the child gets its own process group and a kill reaches the whole group.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
@@ -16,7 +16,7 @@ export class AppProcess {
   private exited: Promise<void> = Promise.resolve();
   private readonly lines: string[] = [];
 
-  /** ready: the line the script prints once it serves. */
+  /** script: TypeScript (run by tsx) or the build's JavaScript (run by node); ready: the line it prints once it serves. */
   constructor(readonly name: string, private readonly script: string, private readonly env: NodeJS.ProcessEnv, private readonly ready: RegExp) {}
 
   get running(): boolean { return this.child !== undefined; }
@@ -27,7 +27,8 @@ export class AppProcess {
   async start(): Promise<void> {
     if (this.child) throw new Error(`${this.name} is already running`);
     this.lines.push(`---- ${this.name} starting`);
-    const child = spawn(TSX, [this.script], { cwd: ROOT, env: this.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, args] = this.script.endsWith('.js') ? [process.execPath, [this.script]] : [TSX, [this.script]];
+    const child = spawn(command, args, { cwd: ROOT, env: this.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     // If jest dies without afterAll, the detached group must not outlive it.
     const killOnExit = () => killGroup(child, 'SIGKILL');

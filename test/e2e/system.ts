@@ -26,7 +26,7 @@ import { AppProcess } from './processes';
 
 /** Always there in CI; tests that need PostgreSQL itself use it when DATABASE_URL is not set. */
 export const MACHINE_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
-const JWT_SECRET = 'e2e-secret-that-is-long-enough-for-hs256';
+export const JWT_SECRET = 'e2e-secret-that-is-long-enough-for-hs256';
 
 export interface System {
   name: string;
@@ -58,7 +58,7 @@ export async function explained<T>(system: System, body: () => Promise<T>): Prom
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const probe = net.createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const { port } = probe.address() as net.AddressInfo;
@@ -69,7 +69,7 @@ async function freePort(): Promise<number> {
 const UNDO_TIMEOUT_MS = 30_000;
 
 /** Undoes what has been started, newest first, even when one undo fails or hangs. */
-class Teardown {
+export class Teardown {
   private readonly steps: { what: string; undo: () => Promise<unknown> }[] = [];
   add(what: string, undo: () => Promise<unknown>): void { this.steps.push({ what, undo }); }
   async run(): Promise<void> {
@@ -91,7 +91,7 @@ class Teardown {
   }
 }
 
-async function withAdmin<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try { return await fn(client); } finally { await client.end(); }
