@@ -14,11 +14,11 @@ const COLORS = { postgres: '#1f77b4', pglite: '#d62728' };
 const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const short = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1_000 ? `${n / 1_000}k` : `${Math.round(n * 10) / 10}`);
 
-/** Round ticks covering 0..max. */
+/** Round ticks from 0 up to the first at or above max. */
 function ticks(max: number): number[] {
   const step = 10 ** Math.floor(Math.log10(max || 1));
   const unit = [1, 2, 5, 10].map((m) => m * step).find((u) => max / u <= 5) ?? step * 10;
-  return Array.from({ length: Math.floor(max / unit) + 1 }, (_, i) => i * unit);
+  return Array.from({ length: Math.ceil(max / unit) + 1 }, (_, i) => i * unit);
 }
 
 function panel(p: Panel, ox: number): string {
