@@ -55,7 +55,9 @@ const schema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('cases'),
-  WORKER_CACHED_CASES: z.coerce.number().int().min(2).max(100_000).default(150),
+  WORKER_CACHED_CASES: z.coerce.number().int().min(2).max(100_000).default(500),
+  /** The benchmark's ceiling routes (api/benchRoutes.ts); never set in production. */
+  BENCH_ROUTES: z.enum(['0', '1']).default('0'),
   TEMPORAL_TLS_CERT: optionalString,
   TEMPORAL_TLS_KEY: optionalString,
   TEMPORAL_API_KEY: optionalString,
@@ -136,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
     port: e.PORT,
     dataDir,
+    benchRoutes: e.BENCH_ROUTES === '1',
     logLevel: e.LOG_LEVEL,
     temporal: {
       /** Set: connect there. Unset: `npm start` runs the dev server on 127.0.0.1:port. */

@@ -11,6 +11,7 @@ import type { Db } from '../db/client';
 import { configuredSigner, type CheckpointSigner } from '../platform/auditChain';
 import { errorSerializers } from '../platform/errors';
 import { createVerifier } from './auth';
+import { benchRoutes } from './benchRoutes';
 import { idempotencyStore } from './idempotency';
 import { rateLimits, type RateLimits } from './rateLimits';
 import { BASE_PATH, openApiDocument } from './openapi';
@@ -108,6 +109,9 @@ export function createApp(given: AppDeps): Express {
   mountOperations(api, ops, mountDeps);
   api.use('/docs', swaggerUi.serve, swaggerUi.setup(document));
   app.use(BASE_PATH, api);
+
+  // The benchmark's ceilings (api/benchRoutes.ts) behind the same middleware as every operation.
+  if (deps.config.benchRoutes) app.use('/bench', benchRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue }));
 
   const root = express.Router();
   mountOperations(root, meta, mountDeps);

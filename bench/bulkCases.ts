@@ -126,10 +126,10 @@ export function templateView(stage: Stage): CaseView {
 }
 
 /**
- * Inserts `count` cases with ids PK-<year of creation>-<nnnnnn> (years before any live case's), newest last.
- * The stage, portfolio, organisation and title of row n come from independent hashes of n.
+ * Inserts `count` cases, rows first..first+count-1, with ids PK-<year of creation>-<nnnnnn> (years before any
+ * live case's), newest last. The stage, portfolio, organisation and title of row n come from independent hashes of n.
  */
-export async function loadCases(db: Db, count: number): Promise<void> {
+export async function loadCases(db: Db, count: number, first = 1): Promise<void> {
   const stages = Object.keys(STAGE_WEIGHTS) as Stage[];
   const templates = stages.map((s) => JSON.stringify(templateView(s)));
   const organisations = ORGANISATION_WEIGHTS.flatMap((n, i) => Array<string>(n).fill(SEED_ORGANISATIONS[i].id as string));
@@ -142,12 +142,12 @@ export async function loadCases(db: Db, count: number): Promise<void> {
         ${pick(organisations, 14_000_003)} AS organisation,
         ${pick(TITLE_HEADS, 21_000_007)} || ' ' || ${pick(TITLE_SUBJECTS, 28_000_009)} AS title,
         -- six years of cases up to a month ago, oldest first
-        now() - interval '30 days' - (${count}::int - n) * (interval '6 years' / ${count}::int) AS created
-      FROM generate_series(1, ${count}::int) AS n
+        now() - interval '30 days' - (${first + count}::int - n) * (interval '6 years' / ${first + count}::int) AS created
+      FROM generate_series(${first}::int, ${first + count - 1}::int) AS n
     ), template AS (
       SELECT * FROM unnest(${sql.raw(pgArray(stages))}::text[], ${sql.raw(pgArray(templates))}::jsonb[]) AS t(stage, view)
     ), rows AS (
-      SELECT spec.*, 'PK-' || extract(year FROM created)::int || '-' || lpad(n::text, 6, '0') AS id,
+      SELECT spec.*, 'PK-' || extract(year FROM created)::int || '-' || lpad(n::text, greatest(6, length(n::text)), '0') AS id,
         CASE WHEN template.view->'application' = 'null'::jsonb THEN NULL ELSE spec.portfolio END AS chosen_portfolio,
         template.view
       FROM spec JOIN template USING (stage)

@@ -1,5 +1,5 @@
-// Throughput and latency figures: HTTP load through autocannon, and closed-loop clients of our own for
-// calls that are not HTTP (Temporal starts). Both count only the measured seconds, after a warm-up.
+// Throughput and latency figures: HTTP load through autocannon, closed loop, counting only the measured
+// seconds after a warm-up.
 import autocannon from 'autocannon';
 
 export interface Figures {
@@ -66,47 +66,4 @@ export async function httpLoad(load: HttpLoad): Promise<Figures> {
     connections: load.connections,
     seconds: r.duration,
   };
-}
-
-/** `connections` closed-loop clients calling op back to back for `seconds`, after a warm-up. */
-export async function clientLoad(op: (n: number) => Promise<unknown>, connections: number, seconds: number): Promise<Figures> {
-  let n = 0;
-  const run = async (secs: number, record: boolean) => {
-    const latencies: number[] = [];
-    const failures: Record<string, number> = {};
-    const end = Date.now() + secs * 1000;
-    const started = Date.now();
-    await Promise.all(Array.from({ length: connections }, async () => {
-      while (Date.now() < end) {
-        const t = performance.now();
-        try {
-          await op(n++);
-          if (record) latencies.push(performance.now() - t);
-        } catch (err) {
-          const name = (err as Error).name ?? 'Error';
-          failures[name] = (failures[name] ?? 0) + 1;
-        }
-      }
-    }));
-    return { latencies, failures, elapsed: (Date.now() - started) / 1000 };
-  };
-  await run(WARM_UP_SECONDS, false);
-  const { latencies, failures, elapsed } = await run(seconds, true);
-  const failed = Object.values(failures).reduce((a, b) => a + b, 0);
-  return {
-    perSecond: latencies.length / elapsed,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    ok: latencies.length,
-    failed,
-    failures,
-    connections,
-    seconds: elapsed,
-  };
-}
-
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }

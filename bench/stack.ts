@@ -27,11 +27,17 @@ export interface System {
   apiBase: string;
   temporalAddress: string;
   parts: Part[];
+  /** Where the worker writes its emails (no SMTP server in the benchmark): the mail drop directory. */
+  mailDir: string;
+  /** The worker's process: the worker alone on PostgreSQL, the whole of `npm start` on PGlite. */
+  workerPid(): number;
+  /** A fresh worker with other settings (PostgreSQL only: on PGlite the worker shares the API's process). */
+  restartWorker?(vars: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Variables the project's config reads: never inherited, so the bench's own environment cannot leak in. */
-const CONFIG_VARS = /^(PORT|DATA_DIR|LOG_LEVEL|TEMPORAL_\w+|WORKER_\w+|DATABASE_\w+|SMTP_URL|MAIL_FROM|OFFICE_EMAIL|CASE_LINK_BASE|ROLE_EMAILS|JWT_\w+|AUDIT_\w+|PAYLOAD_\w+|RETENTION_\w+|RATE_LIMIT_\w+|NODE_OPTIONS)$/;
+const CONFIG_VARS = /^(PORT|DATA_DIR|LOG_LEVEL|TEMPORAL_\w+|WORKER_\w+|DATABASE_\w+|SMTP_URL|MAIL_FROM|OFFICE_EMAIL|CASE_LINK_BASE|ROLE_EMAILS|JWT_\w+|AUDIT_\w+|PAYLOAD_\w+|RETENTION_\w+|RATE_LIMIT_\w+|BENCH_ROUTES|NODE_OPTIONS)$/;
 
 export function childEnv(target: Target, vars: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !CONFIG_VARS.test(k)));
@@ -43,6 +49,8 @@ export function childEnv(target: Target, vars: Record<string, string>): NodeJS.P
     // The benchmark drives thousands of cases as a handful of users: the abuse limits would measure themselves.
     RATE_LIMIT_POSTS_PER_MINUTE: '0',
     RATE_LIMIT_RECEIPTS_PER_HOUR: '0',
+    // The ceilings' bare routes (api/benchRoutes.ts), served by the same API process.
+    BENCH_ROUTES: '1',
     ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
     ...vars,
   };
@@ -94,6 +102,8 @@ export async function startSystem(target: Target, opts: { nodeArgs?: string[] } 
       return {
         apiBase, temporalAddress,
         parts: [{ name: 'npm start (API + worker + PGlite)', pid: app.pid, node: true }, devServerPart(path.join(target.dataDir, 'temporal.db'))],
+        mailDir: path.join(target.dataDir, 'mail'),
+        workerPid: () => app.pid,
         stop: () => app.stop(),
       };
     } catch (err) {
@@ -104,7 +114,7 @@ export async function startSystem(target: Target, opts: { nodeArgs?: string[] } 
 
   const devServer: DevServer = await startDevServer({ dbFile: path.join(target.dir, 'temporal.db'), port: temporalPort, uiPort, namespace: 'default' });
   const env = childEnv(target, { TEMPORAL_ADDRESS: temporalAddress, PORT: String(apiPort) });
-  const worker = startNode('worker', 'worker.ts', env, logDir, opts.nodeArgs);
+  let worker = startNode('worker', 'worker.ts', env, logDir, opts.nodeArgs);
   const api = startNode('api', 'api/server.ts', env, logDir, opts.nodeArgs);
   const stop = async () => {
     await api.stop();
@@ -113,13 +123,18 @@ export async function startSystem(target: Target, opts: { nodeArgs?: string[] } 
   };
   try {
     await Promise.all([ready(apiBase, [api, worker]), logged(worker, 'worker polling task queue')]);
+    const workerPart: Part = { name: 'worker', pid: worker.pid, node: true };
     return {
       apiBase, temporalAddress,
-      parts: [
-        { name: 'API', pid: api.pid, node: true },
-        { name: 'worker', pid: worker.pid, node: true },
-        devServerPart(path.join(target.dir, 'temporal.db')),
-      ],
+      parts: [{ name: 'API', pid: api.pid, node: true }, workerPart, devServerPart(path.join(target.dir, 'temporal.db'))],
+      mailDir: path.join(target.dataDir, 'mail'),
+      workerPid: () => worker.pid,
+      async restartWorker(vars) {
+        await worker.stop();
+        worker = startNode(`worker-${Object.values(vars).join('-')}`, 'worker.ts', { ...env, ...vars }, logDir, opts.nodeArgs);
+        await logged(worker, 'worker polling task queue');
+        workerPart.pid = worker.pid;
+      },
       stop,
     };
   } catch (err) {

@@ -9,13 +9,26 @@ import type { WorkflowBundle, WorkflowBundleOption } from '@temporalio/worker';
 /** The bundle `npm run build` writes at the top of dist/ (scripts/build.ts). */
 export const PREBUILT_BUNDLE_NAME = 'workflow-bundle.js';
 
+const WORKFLOWS = path.resolve(__dirname, '../workflows');
+
+/**
+ * Modules evaluated once for every case a worker holds, instead of once per case (the SDK gives each workflow
+ * instance its own evaluation of the bundle's modules; these are frozen and shared in the one V8 context).
+ * Only pure code without state of its own may be here: the rules, calendar, steps and vocabulary. Not case.ts
+ * and recording.ts (they keep per-case state), nor inputs.ts (zod's schemas cache inside themselves and cannot be frozen).
+ */
+export const SHARED_WORKFLOW_MODULES = [
+  'calendar', 'vocabulary', 'defaults', 'refusals', 'caseState', 'editions', 'reportCalendar', 'reports', 'status',
+  'money', 'savings', 'delegation', 'timers', 'messages', 'steps',
+].map((m) => path.join(WORKFLOWS, m));
+
 // Plain JavaScript (the thread has no TypeScript loader); the bundler module alone, without the SDK's native
 // core, which a second thread must not load.
 const BUILD = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { bundleWorkflowCode } = require(workerData.bundler);
 const { DefaultLogger } = require(workerData.logger);
-bundleWorkflowCode({ workflowsPath: workerData.workflowsPath, logger: new DefaultLogger('WARN') })
+bundleWorkflowCode({ workflowsPath: workerData.workflowsPath, preloadModules: workerData.preloadModules, logger: new DefaultLogger('WARN') })
   .then((bundle) => parentPort.postMessage(bundle.code));
 `;
 
@@ -24,6 +37,7 @@ export function buildWorkflowBundle(workflowsPath: string): Promise<WorkflowBund
     eval: true,
     workerData: {
       workflowsPath,
+      preloadModules: SHARED_WORKFLOW_MODULES,
       bundler: require.resolve('@temporalio/worker/lib/workflow/bundler'),
       logger: require.resolve('@temporalio/worker/lib/logger'),
     },

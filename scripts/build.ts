@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { PREBUILT_BUNDLE_NAME } from '../platform/workflowBundle';
+import { PREBUILT_BUNDLE_NAME, SHARED_WORKFLOW_MODULES } from '../platform/workflowBundle';
 
 const ROOT = path.resolve(__dirname, '..');
 const DIST = path.resolve(ROOT, process.argv[2] ?? 'dist');
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   for (const dir of ASSETS) {
     fs.cpSync(path.join(ROOT, dir), path.join(DIST, dir), { recursive: true, filter: (file) => !file.endsWith('.ts') });
   }
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows') });
+  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows'), preloadModules: SHARED_WORKFLOW_MODULES });
   fs.writeFileSync(path.join(DIST, PREBUILT_BUNDLE_NAME), code);
   console.log(`built ${path.relative(ROOT, DIST)}/: npm run worker and npm run api now run the build`);
 }

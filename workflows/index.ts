@@ -1,2 +1,3 @@
 export * from './ping';
+export * from './echo';
 export * from './case';
