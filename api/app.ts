@@ -70,6 +70,13 @@ function unknownRoute(ops: Operation[], atRootToo: Operation[]) {
   };
 }
 
+/** The browsable reference is read, nothing else: another method is a 405 as everywhere (express.static would answer it). */
+function onlyGet(req: Request, res: Response, next: () => void): void {
+  if (req.method === 'GET' || req.method === 'HEAD') return next();
+  res.setHeader('Allow', 'GET, HEAD');
+  sendProblem(req, res, new HttpProblem('method-not-allowed', `${req.method} is not supported here; use GET`));
+}
+
 export function createApp(given: AppDeps): Express {
   const deps: Services = { ...given, signer: given.signer ?? configuredSigner(given.config), limits: rateLimits(given.db, given.config.rateLimits) };
   const logger = deps.logger ?? pino({ level: deps.config.logLevel, serializers: errorSerializers });
@@ -107,7 +114,7 @@ export function createApp(given: AppDeps): Express {
 
   const api = express.Router();
   mountOperations(api, ops, mountDeps);
-  api.use('/docs', swaggerUi.serve, swaggerUi.setup(document));
+  api.use('/docs', onlyGet, swaggerUi.serve, swaggerUi.setup(document));
   app.use(BASE_PATH, api);
 
   // The benchmark's ceilings (api/benchRoutes.ts) behind the same middleware as every operation.
@@ -115,7 +122,7 @@ export function createApp(given: AppDeps): Express {
 
   const root = express.Router();
   mountOperations(root, meta, mountDeps);
-  root.use('/docs', swaggerUi.serve, swaggerUi.setup(document));
+  root.use('/docs', onlyGet, swaggerUi.serve, swaggerUi.setup(document));
   app.use(root);
 
   app.use(unknownRoute(ops, meta));

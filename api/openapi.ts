@@ -88,6 +88,9 @@ export function openApiDocument(ops: Operation[], extraPaths: Record<string, Jso
     const responses: Record<string, Json> = {
       [op.success.status]: {
         description: op.success.description,
+        ...(op.success.linksById ? {
+          links: Object.fromEntries(op.success.linksById.map((id) => [id, { operationId: id, parameters: { id: '$response.body#/id' } }])),
+        } : {}),
         ...(op.success.schema ? {
           content: {
             'application/json': { schema: convert(op.success.schema) },
@@ -119,7 +122,7 @@ export function openApiDocument(ops: Operation[], extraPaths: Record<string, Jso
         ...parameters(op.params, 'path'),
         ...parameters(op.query, 'query'),
         ...(takesIdempotencyKey(op) ? [{
-          name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 200 },
+          name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' },
           description: 'A repeat with the same key and body returns the first answer and does nothing twice',
         }] : []),
       ],

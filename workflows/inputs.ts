@@ -6,11 +6,15 @@ import { z } from 'zod';
 import { addDuration } from './calendar';
 import type { ActionName } from './vocabulary';
 
-export const text = (max = 10_000) => z.string().trim().min(1).max(max);
+// The patterns say in the OpenAPI document what trim().min(1) and the database ask: something besides white
+// space, and no NUL (PostgreSQL's text cannot hold it).
+export const text = (max = 10_000) => z.string().regex(/\S/, 'must hold more than white space').regex(/^[^\0]*$/, 'must not hold NUL characters')
+  .trim().min(1).max(max);
 export const sek = z.number().int().min(0).max(100_000_000_000).describe('Whole SEK');
 // Years 1900-2999: PostgreSQL has no year 0000, and the report calendar, counted on from a date near 9999,
 // reaches years that JavaScript dates cannot be written in (a step that fails the workflow task for good).
-export const isoDate = z.iso.date().refine((d) => d >= '1900' && d < '3000', 'a date in the years 1900-2999').describe('YYYY-MM-DD');
+// A pattern rather than a refinement, so that the OpenAPI document says it too.
+export const isoDate = z.iso.date().regex(/^(19\d\d|2\d\d\d)-/, 'a date in the years 1900-2999').describe('YYYY-MM-DD');
 const light = z.enum(['green', 'yellow', 'red']);
 const language = z.enum(['sv', 'en']);
 
@@ -74,7 +78,8 @@ const screenIdea = () => z.strictObject({
   outcome: z.enum(['approve', 'reject', 'redirect']),
   reason: text().optional(),
   coach: text(200).optional(),
-}).refine((b) => b.outcome === 'approve' || b.reason !== undefined, { path: ['reason'], message: 'reason is required unless the outcome is approve' });
+}).refine((b) => b.outcome === 'approve' || b.reason !== undefined, { path: ['reason'], message: 'reason is required unless the outcome is approve' })
+  .meta({ anyOf: [{ properties: { outcome: { const: 'approve' } } }, { required: ['reason'] }] });
 
 const benefits = () => z.strictObject({
   citizenBenefit: sek.optional(),
@@ -89,7 +94,7 @@ const benefits = () => z.strictObject({
 const submitApplication = () => z.strictObject({
   portfolio: text(50),
   kind: z.enum(['feasibility', 'implementation']),
-  totalCost: sek.refine((n) => n > 0, 'totalCost must be above 0'),
+  totalCost: sek.gt(0, 'totalCost must be above 0'),
   costPerYear: z.record(z.string().regex(/^\d{4}$/, 'a year, e.g. 2027'), sek).optional(),
   plannedStart: isoDate,
   plannedEnd: isoDate,
@@ -121,7 +126,8 @@ const submitApplication = () => z.strictObject({
 });
 
 const assign = () => z.strictObject({ coach: text(200).optional(), preparationGroup: text(200).optional() })
-  .refine((b) => b.coach !== undefined || b.preparationGroup !== undefined, { message: 'coach or preparationGroup is required' });
+  .refine((b) => b.coach !== undefined || b.preparationGroup !== undefined, { message: 'coach or preparationGroup is required' })
+  .meta({ anyOf: [{ required: ['coach'] }, { required: ['preparationGroup'] }] });
 
 const recordValuation = () => z.strictObject({
   citizenBenefit: sek, businessBenefit: sek, developmentCost: sek, operationCost: sek, comment: text().optional(),
@@ -140,7 +146,8 @@ const councilOpinion = () => z.strictObject({
 });
 
 const budgetCheck = () => z.strictObject({ outcome: z.enum(['ok', 'remarks']), remarks: text().optional() })
-  .refine((b) => b.outcome === 'ok' || b.remarks !== undefined, { path: ['remarks'], message: 'remarks are required when the outcome is remarks' });
+  .refine((b) => b.outcome === 'ok' || b.remarks !== undefined, { path: ['remarks'], message: 'remarks are required when the outcome is remarks' })
+  .meta({ anyOf: [{ properties: { outcome: { const: 'ok' } } }, { required: ['remarks'] }] });
 
 const decide = () => z.strictObject({
   outcome: z.enum(['approve', 'reject', 'return']),
@@ -152,6 +159,8 @@ const decide = () => z.strictObject({
   if (b.outcome !== 'approve') return;
   if (b.grantedAmount === undefined || b.grantedAmount <= 0) ctx.addIssue({ code: 'custom', path: ['grantedAmount'], message: 'grantedAmount above 0 is required to approve' });
   if (b.projectStart === undefined) ctx.addIssue({ code: 'custom', path: ['projectStart'], message: 'projectStart is required to approve' });
+}).meta({
+  anyOf: [{ properties: { outcome: { enum: ['reject', 'return'] } } }, { required: ['grantedAmount', 'projectStart'], properties: { grantedAmount: { exclusiveMinimum: 0 } } }],
 });
 
 const submitReport = () => z.strictObject({
@@ -172,7 +181,8 @@ const requestChange = () => z.strictObject({
   newEndDate: isoDate.optional(),
   scopeChange: text().optional(),
 }).refine((b) => b.newTotalCost !== undefined || b.newEndDate !== undefined || b.scopeChange !== undefined,
-  { message: 'a change request changes at least one of newTotalCost, newEndDate, scopeChange' });
+  { message: 'a change request changes at least one of newTotalCost, newEndDate, scopeChange' })
+  .meta({ anyOf: [{ required: ['newTotalCost'] }, { required: ['newEndDate'] }, { required: ['scopeChange'] }] });
 
 const decideChange = () => z.strictObject({ outcome: z.enum(['approve', 'reject']), motivation: text() });
 

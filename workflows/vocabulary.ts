@@ -111,6 +111,7 @@ export const RULES = {
   // Checked by the API, which can look things up: the workflow does no I/O.
   'meeting-unknown': 'rule',
   'organisation-unknown': 'rule',
+  'organisation-required': 'rule',
   'organisation-exists': 'rule',
   'frame-below-reserved': 'rule',
   'feasibility-study-unknown': 'rule',

@@ -15,7 +15,7 @@ import { ACTION_NAMES, REFUSALS, type ActionName, type RefusalKind } from '../..
 import type { AppDeps } from '../app';
 import { forCaller, loadCase } from '../caseAccess';
 import { retryId } from '../idempotency';
-import { defineOperation, type Operation } from '../operation';
+import { actionOperationId, defineOperation, type Operation } from '../operation';
 import { HttpProblem, REFUSAL_PROBLEMS, ruleProblem, type FieldError } from '../problems';
 import { caseIdParam, caseViewSchema } from '../schemas/cases';
 
@@ -114,7 +114,7 @@ export function actionOperations(deps: AppDeps): Operation[] {
   return ACTION_NAMES.map((action) => {
     const { roles, stages } = STEPS[action];
     return defineOperation({
-      id: action.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
+      id: actionOperationId(action),
       method: 'post',
       path: `/cases/{id}/actions/${action}`,
       tag: 'Actions',

@@ -9,12 +9,13 @@ import { withCallDeadline } from '../../platform/temporal';
 import { caseInput } from '../../workflows/inputs';
 import { CASE_WORKFLOW, caseStartedUpdate } from '../../workflows/messages';
 import { STAGES, type Actor, type CaseInput } from '../../workflows/types';
+import { ACTION_NAMES } from '../../workflows/vocabulary';
 import type { Services } from '../app';
 import { hasRole, seesAllCases } from '../auth';
 import { forCaller, loadCase } from '../caseAccess';
 import { retryId } from '../idempotency';
 import { BASE_PATH } from '../openapi';
-import { defineOperation, type Operation } from '../operation';
+import { actionOperationId, defineOperation, type Operation } from '../operation';
 import { HttpProblem, ruleProblem } from '../problems';
 import { caseIdParam, caseSummarySchema, caseViewSchema } from '../schemas/cases';
 import { listOf, paging } from '../schemas/lists';
@@ -47,18 +48,17 @@ export function caseOperations({ db, temporal, config, limits }: Services): Oper
     defineOperation({
       id: 'createCase', method: 'post', path: '/cases', tag: 'Cases', access: ['applicant', 'officer'],
       summary: 'Submit an idea sketch (idéskiss); starts the case',
-      description: "An applicant's organisation is taken from the token; an officer names it. The case is pinned to the rule set in force now. "
+      description: "An applicant's organisation is taken from the token; an officer names it (422 organisation-required without). The case is pinned to the rule set in force now. "
         + "An applicant's emails (the receipt first) go to their own address (the token's email) or the organisation's notice address: a "
         + 'contact.email that is neither is replaced by the token\'s email, or dropped when the token has none (then the notice address is used). '
         + 'Receipts to one address are limited per hour (429).',
       body: caseInput().meta({ id: 'CreateCaseInput' }),
-      success: { status: 201, description: 'The new case', schema: caseViewSchema },
+      success: { status: 201, description: 'The new case', schema: caseViewSchema, linksById: ['getCase', 'caseHistory', ...ACTION_NAMES.map(actionOperationId)] },
       problems: ['forbidden', 'rule-violation', 'unavailable', 'engine-unavailable'],
       handler: async ({ req, actor, body, res }) => {
         const organisation = body.organisation ?? actor.org;
-        if (organisation === undefined) {
-          throw new HttpProblem('validation-failed', 'Name the organisation the idea comes from', { errors: [{ path: 'organisation', message: 'required' }] });
-        }
+        // Required of officers only (an applicant's comes from the token): a rule of the role, not of the body's shape.
+        if (organisation === undefined) throw ruleProblem('organisation-required', 'An officer names the organisation the idea comes from');
         if (!hasRole(actor, 'officer') && organisation !== actor.org) {
           throw new HttpProblem('forbidden', 'Applicants submit ideas for their own organisation only');
         }

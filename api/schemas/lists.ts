@@ -8,5 +8,5 @@ export const listOf = <T extends z.ZodType>(item: T, id: string) =>
 /** Paging parameters shared by every list. */
 export const paging = {
   limit: z.coerce.number().int().min(1).max(200).default(50).describe('Page size, at most 200'),
-  cursor: z.string().max(500).optional().describe('Opaque, from the previous page'),
+  cursor: z.string().max(500).optional().describe("Opaque: the previous page's nextCursor; a string this list did not give out is a 400 naming query.cursor"),
 };

@@ -259,7 +259,8 @@ test('submitting an idea: officers name the organisation, applicants may not nam
   expect(byOfficer.body.organisation).toBe('stadsbyggnad');
   expect(byOfficer.body.allowedActions).toEqual(['screen-idea', 'assign']);
   const unnamed = await h.post('/api/v1/cases', 'officer', idea);
-  expect(unnamed.body.errors).toEqual([{ path: 'organisation', message: 'required' }]);
+  expectProblem(unnamed, 422, 'rule-violation');
+  expect(unnamed.body.rule).toBe('organisation-required');
   expectProblem(await h.post('/api/v1/cases', 'applicant', { ...idea, organisation: 'stadsbyggnad' }), 403, 'forbidden');
   expectProblem(await h.post('/api/v1/cases', 'officer', { ...idea, organisation: 'nowhere' }), 422, 'rule-violation');
   for (const who of ['auditor', 'valuer', 'admin'] as const) expectProblem(await h.post('/api/v1/cases', who, idea), 403, 'forbidden');

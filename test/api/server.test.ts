@@ -88,3 +88,38 @@ test('asked to stop under load, the API answers every request in flight, then cl
 async function until(probe: () => Promise<boolean>): Promise<void> {
   while (!(await probe())) await new Promise((resolve) => setTimeout(resolve, 50));
 }
+
+test('started before Temporal is reachable, the API waits for it instead of exiting, and serves once it is', async () => {
+  // A port where nothing listens yet; later a relay to the engine opens there, as a cluster coming up would.
+  const enginePort = await freePort();
+  const apiPort = await freePort();
+  const config = loadConfig({
+    PORT: String(apiPort), DATA_DIR: path.join(os.tmpdir(), `projektkontoret-server-${randomUUID()}`), TEMPORAL_ADDRESS: `127.0.0.1:${enginePort}`,
+    LOG_LEVEL: 'silent', JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256',
+  });
+  await seedReferenceData(database.db);
+  let waited = false;
+  const starting = startApi(config, { database }).finally(() => { waited = true; });
+  // The first attempts fail (nothing listens); the API is still waiting, not gone.
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  expect(waited).toBe(false);
+  const [host, port] = env.address.split(':');
+  const relay = net.createServer((client) => {
+    const upstream = net.connect(Number(port), host);
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => relay.listen(enginePort, '127.0.0.1', resolve));
+  try {
+    const api = await starting;
+    try {
+      const ready = await fetch(`http://127.0.0.1:${apiPort}/readyz`);
+      expect(ready.status).toBe(200);
+    } finally {
+      await api.close();
+    }
+  } finally {
+    relay.close();
+  }
+});
