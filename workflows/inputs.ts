@@ -8,7 +8,9 @@ import type { ActionName } from './vocabulary';
 
 // The patterns say in the OpenAPI document what trim().min(1) and the database ask: something besides white
 // space, and no NUL (PostgreSQL's text cannot hold it).
-export const text = (max = 10_000) => z.string().regex(/\S/, 'must hold more than white space').regex(/^[^\0]*$/, 'must not hold NUL characters')
+export const text = (max = 10_000) => z.string().regex(/\S/, 'must hold more than white space')
+  // eslint-disable-next-line no-control-regex -- NUL is the character it refuses
+  .regex(/^[^\u0000]*$/, 'must not hold NUL characters')
   .trim().min(1).max(max);
 export const sek = z.number().int().min(0).max(100_000_000_000).describe('Whole SEK');
 // Years 1900-2999: PostgreSQL has no year 0000, and the report calendar, counted on from a date near 9999,
