@@ -12,7 +12,7 @@ import { configuredSigner } from './platform/auditChain';
 import { describeError, errorSerializers } from './platform/errors';
 import { createMailer } from './platform/mailer';
 import { dataConverter } from './platform/payloadCodec';
-import { readyDatabase, untilReachable, type WaitOptions } from './platform/startup';
+import { readyDatabase, runUntilSignalled, untilReachable, type WaitOptions } from './platform/startup';
 import { connectWorker } from './platform/temporal';
 import { workflowBundle } from './platform/workflowBundle';
 
@@ -56,21 +56,9 @@ if (require.main === module) {
   // Our own signal handling stops the worker once, in order; the SDK's would stop it a second time.
   Runtime.install({ shutdownSignals: [] });
   const config = loadConfig();
-  let stopping = false;
-  let worker: { shutdown(): Promise<void> } | undefined;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    void (worker ? worker.shutdown() : Promise.resolve()).then(() => process.exit(0), (err: unknown) => { console.error(err); process.exit(1); });
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  startWorker(config, undefined, { stopped: () => stopping }).then((w) => {
-    worker = w;
-    if (stopping) return stop();
-    console.log(`worker polling task queue ${config.temporal.taskQueue} at ${config.temporal.address}`);
-  }).catch((err: unknown) => {
-    console.error(err);
-    process.exit(stopping ? 0 : 1);
-  });
+  runUntilSignalled(
+    (stopped) => startWorker(config, undefined, { stopped }),
+    (worker) => worker.shutdown(),
+    () => `worker polling task queue ${config.temporal.taskQueue} at ${config.temporal.address}`,
+  );
 }

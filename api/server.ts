@@ -8,7 +8,7 @@ import pino from 'pino';
 import { loadConfig, type Config } from '../config';
 import type { Database } from '../db/client';
 import { errorSerializers } from '../platform/errors';
-import { readyDatabase, untilReachable, type WaitOptions } from '../platform/startup';
+import { readyDatabase, runUntilSignalled, untilReachable, type WaitOptions } from '../platform/startup';
 import { connectClient } from '../platform/temporal';
 import { createApp } from './app';
 
@@ -54,22 +54,9 @@ export async function startApi(config: Config, shared?: { database: Database }, 
 }
 
 if (require.main === module) {
-  const config = loadConfig();
-  let stopping = false;
-  let api: RunningApi | undefined;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    void (api ? api.close() : Promise.resolve()).then(() => process.exit(0), (err: unknown) => { console.error(err); process.exit(1); });
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  startApi(config, undefined, { stopped: () => stopping }).then((started) => {
-    api = started;
-    if (stopping) return stop();
-    console.log(`API listening on http://localhost:${started.port}/api/v1 (reference: http://localhost:${started.port}/docs)`);
-  }).catch((err: unknown) => {
-    console.error(err);
-    process.exit(stopping ? 0 : 1);
-  });
+  runUntilSignalled(
+    (stopped) => startApi(loadConfig(), undefined, { stopped }),
+    (api) => api.close(),
+    (api) => `API listening on http://localhost:${api.port}/api/v1 (reference: http://localhost:${api.port}/docs)`,
+  );
 }

@@ -111,7 +111,8 @@ function findOnPath(command: string, searchPath: string | undefined): string | u
   return undefined;
 }
 
-function isExecutable(file: string): boolean {
+/** An existing regular file this process may run. */
+export function isExecutable(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK);
     return fs.statSync(file).isFile();

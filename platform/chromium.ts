@@ -2,7 +2,7 @@
 // /usr/bin/chromium, which is installed with apt-get when it is missing and this process is root (as on CI).
 // Playwright's own browser download is never used.
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
+import { isExecutable } from './binaries';
 
 export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 
@@ -39,13 +39,4 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): void {
   if (result.status === 0) return;
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n');
   throw new Error(`${command} ${args.join(' ')} failed. ${REMEDY}\n${result.error?.message ?? output}`);
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
 }

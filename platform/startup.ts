@@ -46,3 +46,29 @@ export async function readyDatabase(config: Config, logger: Logger, wait: WaitOp
   }
   return database;
 }
+
+/**
+ * Runs a long-lived part (API, worker) as a process: started with a way to tell it that a signal came while it
+ * was still waiting for its dependencies, stopped once on SIGINT or SIGTERM, exiting 0 after a clean stop.
+ */
+export function runUntilSignalled<T>(
+  start: (stopped: () => boolean) => Promise<T>, stopIt: (running: T) => Promise<void>, started: (running: T) => string,
+): void {
+  let stopping = false;
+  let running: T | undefined;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void (running === undefined ? Promise.resolve() : stopIt(running)).then(() => process.exit(0), (err: unknown) => { console.error(err); process.exit(1); });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  start(() => stopping).then((r) => {
+    running = r;
+    if (stopping) return stop();
+    console.log(started(r));
+  }).catch((err: unknown) => {
+    console.error(err);
+    process.exit(stopping ? 0 : 1);
+  });
+}
