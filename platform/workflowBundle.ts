@@ -15,11 +15,12 @@ const WORKFLOWS = path.resolve(__dirname, '../workflows');
  * Modules evaluated once for every case a worker holds, instead of once per case (the SDK gives each workflow
  * instance its own evaluation of the bundle's modules; these are frozen and shared in the one V8 context).
  * Only pure code without state of its own may be here: the rules, calendar, steps and vocabulary. Not case.ts
- * and recording.ts (they keep per-case state), nor inputs.ts (zod's schemas cache inside themselves and cannot be frozen).
+ * and recording.ts (they keep per-case state), nor inputs.ts (zod's schemas cache inside themselves and cannot be
+ * frozen; validation.ts loads them once per worker where nothing freezes them).
  */
 export const SHARED_WORKFLOW_MODULES = [
   'calendar', 'vocabulary', 'defaults', 'refusals', 'caseState', 'editions', 'reportCalendar', 'reports', 'status',
-  'money', 'savings', 'delegation', 'timers', 'messages', 'steps',
+  'money', 'savings', 'delegation', 'timers', 'messages', 'steps', 'validation',
 ].map((m) => path.join(WORKFLOWS, m));
 
 // Plain JavaScript (the thread has no TypeScript loader); the bundler module alone, without the SDK's native

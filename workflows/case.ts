@@ -5,34 +5,16 @@ import { allHandlersFinished, condition, continueAsNew, patched, setHandler, wor
 import { carriedCase, isClosed, newCase, nextTimerAt, takeDueTimer, type CaseState } from './caseState';
 import { EDGES_PATCH, editionOf, LATEST_EDITION } from './editions';
 import { closeReportsOfEndedExecution } from './reports';
-import type * as Inputs from './inputs';
 import { actionUpdates, caseStartedUpdate, caseViewQuery, type ActionRequest } from './messages';
 import { recorder, stepActivities } from './recording';
-import { stepOf, validateStep, type Validation } from './steps';
+import { stepOf, validateStep } from './steps';
 import { openCase } from './steps/idea';
 import { fire } from './timers';
+import { validationOf } from './validation';
 import { SYSTEM_ACTOR, type CaseInput, type CaseView } from './types';
 import { ACTION_NAMES, type ActionName } from './vocabulary';
 
 export type { CaseState } from './caseState';
-
-// zod and the schemas cost a workflow instance ~10 ms of CPU and ~1 MB: the SDK evaluates each instance's
-// modules apart. Most cached cases only wait on timers, so an instance loads them on its first update and
-// builds only the schemas it validates.
-let inputs: typeof Inputs | undefined;
-function schemaOf<A extends ActionName>(action: A, edition: number): Validation<A> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, bundled all the same by the SDK's webpack
-  inputs ??= require('./inputs') as typeof Inputs;
-  const schema = inputs.actionInputOf(action, edition);
-  return {
-    parse(body) {
-      const parsed = schema.safeParse(body);
-      return parsed.success
-        ? { success: true, data: parsed.data as Inputs.ActionInput<A> }
-        : { success: false, errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
-    },
-  };
-}
 
 /**
  * A case continues as new after this many history events (or earlier when the server suggests it), so a
@@ -67,7 +49,7 @@ export async function caseWorkflow(input: CaseInput, carried?: CaseState): Promi
 
   const validate = <A extends ActionName>(action: A, req: ActionRequest<A>) => {
     const edition = editionOf(state);
-    return validateStep(action, { view: state.view, edition, input, rules, actor: req?.actor, now }, req?.input, schemaOf(action, edition));
+    return validateStep(action, { view: state.view, edition, input, rules, actor: req?.actor, now }, req?.input, validationOf(action, edition));
   };
 
   async function act<A extends ActionName>(action: A, req: ActionRequest<A>): Promise<CaseView> {
