@@ -1,6 +1,7 @@
 // One case's whole three-year lifecycle on the time-skipping server, driven as
 // test/workflows/project.test.ts drives it: real activities on a fresh database, emails to an SMTP
 // server in-process. The wall time runs from the idea sketch to the completed case.
+import buildWorkflowBundle from '../test/support/globalSetup';
 import { application, createHarness, fileReportsWhile, people, type Harness } from '../test/workflows/harness';
 
 export interface LifecycleFigures {
@@ -22,6 +23,8 @@ export async function threeYearLifecycle(databaseUrl: string | undefined): Promi
   const t0 = Date.now();
   let h: Harness | undefined;
   try {
+    // The harness loads the bundle a test run's global setup writes; outside jest nobody else has written it.
+    await buildWorkflowBundle();
     h = await createHarness('bench');
     const t1 = Date.now();
     const c = await h.start({ rules: { followUpOffsets: ['P6M', 'P12M'] } });
