@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { WorkflowClient, WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
@@ -105,6 +105,8 @@ export async function createHarness(name: string): Promise<Harness> {
   // As in the worker: the relay sends what each step writes to the outbox.
   const relay = createOutboxRelay({ db: database.db, mailer, mail: config.mail, database, logger: pino({ level: 'silent' }) });
   await relay.start();
+  // Results read through a plain client: the environment's own lets time run ahead while it waits for one.
+  const results = new WorkflowClient({ connection: env.connection, dataConverter: dataConverter(config) });
   let counter = 0;
   const started: WorkflowHandle[] = [];
   return {
@@ -120,7 +122,7 @@ export async function createHarness(name: string): Promise<Harness> {
       };
       const handle = await env.client.workflow.start(CASE_WORKFLOW, { taskQueue, workflowId: caseId, args: [input] });
       started.push(handle);
-      const driver = new CaseDriver(handle, database);
+      const driver = new CaseDriver(handle, database, results);
       // Started once its first step is recorded (the workflow counts the step before the activity lands).
       for (let i = 0; i < 100 && (await driver.auditCount()) < 1; i++) await new Promise((r) => setTimeout(r, 50));
       return driver;
@@ -144,7 +146,7 @@ export async function createHarness(name: string): Promise<Harness> {
 }
 
 export class CaseDriver {
-  constructor(readonly handle: WorkflowHandleWithFirstExecutionRunId, private readonly database: TestDatabase) {}
+  constructor(readonly handle: WorkflowHandleWithFirstExecutionRunId, private readonly database: TestDatabase, private readonly results: WorkflowClient) {}
 
   get id() { return this.handle.workflowId; }
 
@@ -176,14 +178,14 @@ export class CaseDriver {
   }
 
   /**
-   * The case's final view once its workflow has completed. Polls before handle.result(): on the time-skipping
-   * server a result wait lets time run ahead to any timer, which would move later tests' dates. The result
-   * rather than a query: a query on a closed workflow replays its whole history in the worker first.
+   * The case's final view once its workflow has completed: its result, read once it is there rather than
+   * awaited through the environment's client, which lets time run ahead to any timer while it waits (and would
+   * move later tests' dates); not a query, which replays the closed workflow's whole history first.
    */
   async finished(): Promise<CaseView> {
     for (let i = 0; i < 100; i++) {
       const { status } = await this.handle.describe();
-      if (status.name === 'COMPLETED') return this.handle.result() as Promise<CaseView>;
+      if (status.name === 'COMPLETED') return this.results.getHandle(this.id).result() as Promise<CaseView>;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`case ${this.id} did not complete`);
