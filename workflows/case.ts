@@ -22,6 +22,13 @@ export type { CaseState } from './caseState';
  */
 export const MAX_HISTORY_EVENTS = 1_000;
 
+/**
+ * The loop waits for the case's next deadline and wakes when that deadline moves, not after every step: a step
+ * that leaves the next deadline where it was (most of preparation) then costs no timer cancelled and started
+ * again. Cases recorded before this patch woke after every step until they reach it live.
+ */
+const WAKE_ON_DEADLINE_CHANGE = 'wake-on-deadline-change';
+
 export async function caseWorkflow(input: CaseInput, carried?: CaseState): Promise<CaseView> {
   const rules = input.ruleSet;
   const now = () => Date.now();
@@ -102,16 +109,21 @@ export async function caseWorkflow(input: CaseInput, carried?: CaseState): Promi
   }
   started = true;
 
+  const historyFull = () => {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength > (input.historyLimit ?? MAX_HISTORY_EVENTS);
+  };
   while (!isClosed(state)) {
     const seen = state.view.seq;
     const timerCount = state.timers.length;
     const next = nextTimerAt(state);
-    const changed = () => state.view.seq !== seen || state.timers.length !== timerCount || isClosed(state);
+    const changed = patched(WAKE_ON_DEADLINE_CHANGE)
+      ? () => isClosed(state) || nextTimerAt(state) !== next || historyFull()
+      : () => state.view.seq !== seen || state.timers.length !== timerCount || isClosed(state);
     if (next === Infinity) await condition(changed);
     else await condition(changed, Math.max(1, next - now()));
     await exclusive(fireDueTimers);
-    const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > (input.historyLimit ?? MAX_HISTORY_EVENTS)) {
+    if (historyFull()) {
       await condition(allHandlersFinished);
       await Promise.all(deliveries());
       await continueAsNew<typeof caseWorkflow>(input, state);
