@@ -19,12 +19,15 @@ export interface Child {
 const live = new Set<Child>();
 export const ROOT = path.resolve(__dirname, '..');
 
-/** Node arguments every child gets: tsx as its loader, and the probe that measures its event loop. */
-const NODE_ARGS = ['--import', 'tsx', '--import', path.join(__dirname, 'probe.mjs')];
+/** The production build the system runs from (`npm run build` into this folder, inside the project so node_modules resolves). */
+export const BUILD_DIR = path.join(ROOT, 'bench', '.build');
 
-/** `node --import tsx <script>`, as `tsx <script>` runs it but without tsx's wrapper process, so pid is the worker itself. */
+/** Node arguments every child gets: the probe that measures its event loop. */
+const NODE_ARGS = ['--import', path.join(__dirname, 'probe.mjs')];
+
+/** `node <script>` of the build, as `npm run worker` runs it, without npm's wrapper process, so pid is the worker itself. */
 export function startNode(name: string, script: string, env: NodeJS.ProcessEnv, logDir: string, extraNodeArgs: string[] = []): Child {
-  return startProcess(name, process.execPath, [...extraNodeArgs, ...NODE_ARGS, path.join(ROOT, script)], env, logDir);
+  return startProcess(name, process.execPath, [...extraNodeArgs, ...NODE_ARGS, path.join(BUILD_DIR, script)], env, logDir);
 }
 
 export function startProcess(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, logDir: string): Child {

@@ -16,6 +16,8 @@ export interface GrowthPoint {
   /** Worker RSS (MB) once every case has recorded its first step; on PGlite the whole `npm start` process. */
   rssMb: number;
   actions?: Figures;
+  /** Worker RSS (MB) after the actions, with the cases they touched in the cache. */
+  rssAfterActionsMb?: number;
   /** Starts per second through the client, and seconds from the first start until every case had recorded its step. */
   startsPerSecond?: number;
   settleSeconds?: number;

@@ -24,7 +24,7 @@ import { httpLoad, type Figures } from './measure';
 import { growthSvg } from './plot';
 import { openCaseId, openCases, warmCache } from './growth';
 import { environment, renderReport, type BackendResult } from './report';
-import { startSystem, type Backend, type System, type Target } from './stack';
+import { buildSystem, startSystem, type Backend, type System, type Target } from './stack';
 import { databaseCounters, engineCost, perStep } from './stepCost';
 import { phase } from './usage';
 
@@ -37,7 +37,7 @@ const levels = (name: string, fallback: number[]) => (process.env[name] ? proces
 const SETTINGS = {
   seconds: QUICK ? 5 : 15,
   rows: QUICK ? 10_000 : 100_000,
-  openLevels: levels('BENCH_OPEN_CASES', QUICK ? [200, 1_000] : [1_000, 10_000]),
+  openLevels: levels('BENCH_OPEN_CASES', QUICK ? [200, 1_000] : [1_000, 10_000, 50_000]),
   cacheSizes: levels('BENCH_CACHE_SIZES', QUICK ? [50] : [150, 1_000]),
   readLevels: levels('BENCH_READ_MODEL', QUICK ? [30_000] : [300_000, 1_000_000]),
 };
@@ -281,7 +281,8 @@ async function measureGrowth(target: Target, system: System, officer: string, ba
       await sleep(3_000);
       const rssMb = memoryMb(system.workerPid()).rss;
       const actions = await attempt(`actions (assign) on ${level} open cases`, actionsOn(base, officer, level));
-      result.growth.push({ openCases: level, cachedCases: DEFAULT_CACHED_CASES, rssMb, actions, ...t });
+      const rssAfterActionsMb = memoryMb(system.workerPid()).rss;
+      result.growth.push({ openCases: level, cachedCases: DEFAULT_CACHED_CASES, rssMb, rssAfterActionsMb, actions, ...t });
 
       // Against the cache size, at the first level: a fresh worker per size, the cache filled by queries first.
       if (level === levels[0] && system.restartWorker) {
@@ -292,7 +293,7 @@ async function measureGrowth(target: Target, system: System, officer: string, ba
           await sleep(3_000);
           const rss = memoryMb(system.workerPid()).rss;
           const figures = await attempt(`actions (assign) on ${level} open cases, cache ${cache}`, actionsOn(base, officer, level));
-          result.growth.push({ openCases: level, cachedCases: cache, rssMb: rss, actions: figures });
+          result.growth.push({ openCases: level, cachedCases: cache, rssMb: rss, rssAfterActionsMb: memoryMb(system.workerPid()).rss, actions: figures });
         }
         await system.restartWorker({});
         await warmCache(client, level, Math.min(DEFAULT_CACHED_CASES, level));
@@ -364,6 +365,8 @@ async function main(): Promise<void> {
     return;
   }
   const run: Run = { env: await environment(), results: [], quick: QUICK, settings: SETTINGS, clients: CLIENTS };
+  log('building the system (npm run build into bench/.build)');
+  buildSystem();
   for (const backend of BACKENDS) {
     run.results.push(await runBackend(backend));
     await dropDatabases();

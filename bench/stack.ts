@@ -1,11 +1,12 @@
-// The system under test, started the way a user runs it. The embedded default is `npm start`
-// (scripts/start.ts: dev server, PGlite, worker and API in one process, since PGlite has one opener).
-// On PostgreSQL the parts run as production runs them: a dev server, and `npm run worker` and
-// `npm run api` as separate processes. Every part gets a temp dir, free ports and a known JWT secret.
+// The system under test, started the way a user runs it, from the production build (buildSystem). The
+// embedded default is `npm start` (scripts/start.ts: dev server, PGlite, worker and API in one process, since
+// PGlite has one opener). On PostgreSQL the parts run as production runs them: a dev server, and `npm run
+// worker` and `npm run api` as separate processes. Every part gets a temp dir, free ports and a known JWT secret.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startDevServer, type DevServer } from '../platform/devServer';
-import { FatalError, freePort, pidsMentioning, startNode, tail, waitFor, type Child } from './children';
+import { BUILD_DIR, FatalError, freePort, pidsMentioning, ROOT, startNode, tail, waitFor, type Child } from './children';
 
 export type Backend = 'pglite' | 'postgres';
 
@@ -58,6 +59,14 @@ export function childEnv(target: Target, vars: Record<string, string>): NodeJS.P
 
 const STARTUP_MS = 180_000;
 
+/**
+ * `npm run build` into the bench's own folder: the system is measured as production runs it (compiled
+ * JavaScript and the prebuilt workflows bundle, no TypeScript loader), and the user's dist/ is left alone.
+ */
+export function buildSystem(): void {
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'build.ts'), BUILD_DIR], { cwd: ROOT, stdio: 'inherit' });
+}
+
 async function ready(apiBase: string, children: Child[]): Promise<void> {
   await waitFor('the API to become ready', STARTUP_MS, async () => {
     const ended = children.find((c) => !c.running());
@@ -93,7 +102,7 @@ export async function startSystem(target: Target, opts: { nodeArgs?: string[] } 
   const logDir = target.dir;
 
   if (target.backend === 'pglite') {
-    const app = startNode('npm-start', 'scripts/start.ts', childEnv(target, {
+    const app = startNode('npm-start', 'scripts/start.js', childEnv(target, {
       PORT: String(apiPort), TEMPORAL_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort),
     }), logDir, opts.nodeArgs);
     try {
@@ -114,8 +123,8 @@ export async function startSystem(target: Target, opts: { nodeArgs?: string[] } 
 
   const devServer: DevServer = await startDevServer({ dbFile: path.join(target.dir, 'temporal.db'), port: temporalPort, uiPort, namespace: 'default' });
   const env = childEnv(target, { TEMPORAL_ADDRESS: temporalAddress, PORT: String(apiPort) });
-  let worker = startNode('worker', 'worker.ts', env, logDir, opts.nodeArgs);
-  const api = startNode('api', 'api/server.ts', env, logDir, opts.nodeArgs);
+  let worker = startNode('worker', 'worker.js', env, logDir, opts.nodeArgs);
+  const api = startNode('api', 'api/server.js', env, logDir, opts.nodeArgs);
   const stop = async () => {
     await api.stop();
     await worker.stop();
@@ -131,7 +140,7 @@ export async function startSystem(target: Target, opts: { nodeArgs?: string[] } 
       workerPid: () => worker.pid,
       async restartWorker(vars) {
         await worker.stop();
-        worker = startNode(`worker-${Object.values(vars).join('-')}`, 'worker.ts', { ...env, ...vars }, logDir, opts.nodeArgs);
+        worker = startNode(`worker-${Object.values(vars).join('-')}`, 'worker.js', { ...env, ...vars }, logDir, opts.nodeArgs);
         await logged(worker, 'worker polling task queue');
         workerPart.pid = worker.pid;
       },
