@@ -199,6 +199,16 @@ export class CaseDriver {
     return this.database.db.select().from(outbox).where(eq(outbox.caseId, this.id)).orderBy(asc(outbox.seq), asc(outbox.id));
   }
 
+  /** The case's emails once the relay has settled every one (sent or failed for good), or as they stand after ~5 s. */
+  async settledEmails() {
+    for (let i = 0; i < 100; i++) {
+      const rows = await this.emails();
+      if (rows.every((e) => e.status === 'sent' || e.status === 'failed')) return rows;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return this.emails();
+  }
+
   async auditCount(): Promise<number> {
     const [row] = await this.database.db.select({ n: sql<number>`count(*)::int` }).from(auditEvents).where(eq(auditEvents.caseId, this.id));
     return row.n;
