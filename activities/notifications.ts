@@ -58,12 +58,17 @@ export function createEmailPlanner({ mail }: { mail: Mail }): EmailPlanner {
 
 interface CaseContext { organisationName: string; organisationEmail?: string; portfolio?: Record<Language, string> }
 
+/** The organisation's and the portfolio's names in one round trip (either may be missing). */
 async function caseContext(db: Db, view: CaseView): Promise<CaseContext> {
-  const [organisation] = await db.select({ name: organisations.name, email: organisations.email })
-    .from(organisations).where(eq(organisations.id, view.organisation));
-  const [portfolio] = view.portfolio === null ? [] : await db.select({ sv: portfolios.nameSv, en: portfolios.nameEn })
-    .from(portfolios).where(eq(portfolios.id, view.portfolio));
-  return { organisationName: organisation?.name ?? view.organisation, organisationEmail: organisation?.email ?? undefined, portfolio };
+  const [row] = await db.select({ name: organisations.name, email: organisations.email, sv: portfolios.nameSv, en: portfolios.nameEn })
+    .from(sql`(SELECT 1) AS one`)
+    .leftJoin(organisations, eq(organisations.id, view.organisation))
+    .leftJoin(portfolios, view.portfolio === null ? sql`false` : eq(portfolios.id, view.portfolio));
+  return {
+    organisationName: row?.name ?? view.organisation,
+    organisationEmail: row?.email ?? undefined,
+    portfolio: row?.sv != null && row.en != null ? { sv: row.sv, en: row.en } : undefined,
+  };
 }
 
 function address(to: Audience, view: CaseView, organisationEmail: string | undefined, mail: Mail): string | undefined {

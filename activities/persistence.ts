@@ -3,7 +3,7 @@
 // (case, step sequence), so a retried activity changes nothing the second time.
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
-import { appendAuditEvent, auditContent, isRecorded } from '../db/audit';
+import { appendAuditEvent, auditContent } from '../db/audit';
 import type { Db } from '../db/client';
 import { lockPortfolioFrames, lockSavingsClaims } from '../db/locks';
 import { notifyOutbox } from '../db/outbox';
@@ -21,8 +21,10 @@ export type PersistenceActivities = Pick<CaseActivities, 'recordStep' | 'findSav
 export function createPersistenceActivities({ db, planEmails }: { db: Db; planEmails: EmailPlanner }): PersistenceActivities {
   return {
     async recordStep(step) {
+      // A retry of a step already recorded writes nothing again: every write below is keyed by the step (case
+      // and seq) and skips what is there, and the projection moves only forward. No lookup first: it would cost
+      // every step a round trip to spare the rare retry one.
       await db.transaction(async (tx) => {
-        if (await isRecorded(tx, step.caseId, step.seq)) return;
         // A step older than the stored view (an out-of-order retry) leaves the projection alone.
         if (await upsertCase(tx, step)) await projectView(tx, step.view);
         await recordDecision(tx, step);

@@ -4,7 +4,7 @@
 // trigger (migrations 0001, 0004) refuses UPDATE, DELETE and TRUNCATE of rows and checkpoints, and in
 // production the application's role may only insert and read them; the chain and the checkpoints are what
 // still catch a tamper by someone who owns the tables.
-import { and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, gt, lte, sql } from 'drizzle-orm';
 import {
   ChainCheck, canonicalHash, GENESIS_HASH, publicKeysFrom, type AuditContent, type ChainVerdict, type Checkpoint, type CheckpointSigner,
 } from '../platform/auditChain';
@@ -97,12 +97,6 @@ export async function appendAuditEvent(tx: Db, content: AuditContent): Promise<{
 /** Records a change of reference data (or a system event) in the chain; call it in the change's own transaction. */
 export async function recordSubjectChange(tx: Db, change: SubjectChange): Promise<void> {
   await appendAuditEvent(tx, subjectContent(change));
-}
-
-export async function isRecorded(db: Db, caseId: string, caseSeq: number): Promise<boolean> {
-  const rows = await db.select({ seq: auditEvents.seq }).from(auditEvents)
-    .where(and(eq(auditEvents.caseId, caseId), eq(auditEvents.caseSeq, caseSeq))).limit(1);
-  return rows.length > 0;
 }
 
 /** An instant as the hash and the signature saw it (JavaScript's toISOString), whatever the session's time zone. */
