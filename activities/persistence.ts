@@ -6,7 +6,6 @@ import { and, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
 import { appendAuditEvent, auditContent } from '../db/audit';
 import type { Db } from '../db/client';
 import { lockPortfolioFrames, lockSavingsClaims } from '../db/locks';
-import { notifyOutbox } from '../db/outbox';
 import { councilMeetingExists } from '../db/referenceData';
 import {
   cases, caseTimeline, changeRequests, councilAgenda, decisions, frameReservations, outbox, portfolioFrames, portfolios, reports, savingsClaims,
@@ -38,7 +37,6 @@ export function createPersistenceActivities({ db, planEmails }: { db: Db; planEm
           await tx.insert(outbox)
             .values(drafts.map((d) => ({ caseId: step.caseId, seq: step.seq, ...d })))
             .onConflictDoNothing({ target: [outbox.caseId, outbox.seq, outbox.template, outbox.recipient] });
-          await notifyOutbox(tx);
         }
         // Last, so the chain's lock is held only for the append and the commit.
         await appendAuditEvent(tx, auditContent(step));

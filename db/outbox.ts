@@ -4,13 +4,8 @@ import { asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client';
 import { outbox } from './schema';
 
-/** The channel a step's transaction notifies when it writes outbox rows: the relay sends them once it commits. */
+/** The channel the outbox notifies whenever rows are inserted (a trigger, migration 0008): the relay listens on it. */
 export const OUTBOX_CHANNEL = 'outbox';
-
-/** Notifies the relay; inside a transaction, delivered when it commits (and not at all if it rolls back). */
-export async function notifyOutbox(db: Db): Promise<void> {
-  await db.execute(sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`);
-}
 
 export type OutboxCounts = Record<'pending' | 'sending' | 'sent' | 'failed', number>;
 
