@@ -14,7 +14,7 @@
 // Message-ID, by which receiving systems can recognise it.
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { and, asc, eq, lt, ne, notInArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, lt, ne, sql, type SQL } from 'drizzle-orm';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { outboxCounts } from '../db/outbox';
@@ -204,22 +204,40 @@ export function createNotificationActivities(deps: DeliveryDeps): Pick<CaseActiv
   };
 }
 
-/** Sends pending rows in scope (all when undefined) one by one, fewest attempts first, until none is left that this run has not tried. */
+/**
+ * Rows a pass sends at a time, as many as the pooled SMTP transport's connections (nodemailer's default five):
+ * several in flight hide the mail server's and the database's latency; few enough
+ * that a process dying mid-batch leaves few rows 'sending' for the stale release.
+ */
+const SEND_BATCH = 5;
+
+/**
+ * Sends pending rows in scope (all when undefined), fewest attempts first, each at most once in the pass, until
+ * none is left that this pass has not tried. A cursor over (attempts, id) as read walks the pending rows once
+ * (the partial index outbox_pending): a backlog of thousands costs each batch one index range, not a scan.
+ */
 export async function deliverPending(deps: DeliveryDeps, scope: SQL | undefined, { stopAtTransient }: { stopAtTransient: boolean }): Promise<DeliveryCounts> {
   const done: DeliveryCounts = { sent: 0, failed: 0, pending: 0 };
-  const tried: number[] = [];
+  // A row retried in this pass comes back with one attempt more, past the cursor: the set keeps it to one try.
+  const tried = new Set<number>();
+  let after: { attempts: number; id: number } | undefined;
   for (;;) {
-    const [next] = await deps.db.select({ id: outbox.id }).from(outbox)
-      .where(and(scope, eq(outbox.status, 'pending'), tried.length > 0 ? notInArray(outbox.id, tried) : undefined))
+    const batch = await deps.db.select({ id: outbox.id, attempts: outbox.attempts }).from(outbox)
+      .where(and(scope, eq(outbox.status, 'pending'), after ? sql`(${outbox.attempts}, ${outbox.id}) > (${after.attempts}, ${after.id})` : undefined))
       .orderBy(asc(outbox.attempts), asc(outbox.id))
-      .limit(1);
-    if (!next) return done;
-    tried.push(next.id);
-    const result = await sendRow(deps, next.id);
-    if (!result) continue;
-    done[result.outcome] += 1;
-    if (result.outcome === 'failed') await alertOffice(deps, result.row);
-    if (result.outcome === 'pending' && stopAtTransient) return done;
+      .limit(SEND_BATCH);
+    if (batch.length === 0) return done;
+    after = batch[batch.length - 1];
+    const fresh = batch.filter((r) => !tried.has(r.id));
+    for (const r of fresh) tried.add(r.id);
+    let deferred = false;
+    for (const result of await Promise.all(fresh.map((r) => sendRow(deps, r.id)))) {
+      if (!result) continue;
+      done[result.outcome] += 1;
+      if (result.outcome === 'failed') await alertOffice(deps, result.row);
+      if (result.outcome === 'pending') deferred = true;
+    }
+    if (deferred && stopAtTransient) return done;
   }
 }
 

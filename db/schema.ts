@@ -178,6 +178,8 @@ export const outbox = pgTable('outbox', {
 }, (t) => [
   uniqueIndex('outbox_once').on(t.caseId, t.seq, t.template, t.recipient),
   index('outbox_status').on(t.status, t.createdAt),
+  // The relay's pass: pending rows, fewest attempts first (activities/notifications.ts, deliverPending).
+  index('outbox_pending').on(t.attempts, t.id).where(sql`status = 'pending'`),
 ]);
 
 /**

@@ -38,7 +38,17 @@ const schemathesis: Binary = {
   pipRequirement: 'schemathesis==4.32.5',
 };
 
-const projectRoot = path.resolve(__dirname, '..');
+/**
+ * The project's folder, the nearest above this file that holds package.json: `..` from the sources, further up
+ * from a build (dist/platform/), so that a build uses the project's tool venv instead of installing its own.
+ */
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '..');
+  }
+}
+const projectRoot = findProjectRoot(__dirname);
 // pip downloads ~150 MB; a second process waits this long for the first one's install.
 const lockWaitMs = 15 * 60_000;
 

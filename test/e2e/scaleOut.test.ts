@@ -13,6 +13,7 @@ import { loadConfig } from '../../config';
 import { openDatabase, type Database } from '../../db/client';
 import { auditEvents } from '../../db/schema';
 import { seedReferenceData } from '../../db/seed';
+import { resolveTemporalCli } from '../../platform/binaries';
 import { startDevServer } from '../../platform/devServer';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { ApiClient, eventually, sleep, type Answer } from './client';
@@ -102,6 +103,12 @@ async function retried(sent: Sent): Promise<Answer> {
 }
 
 const checked = (): Checked => ({ api: survivor, smtp, inspect: (fn) => fn(direct.db) });
+
+test('the build finds the project\'s own tools, as the sources do, instead of installing a venv of its own', () => {
+  const fromBuild = execFileSync(process.execPath, ['-e', `process.stdout.write(require('./${BUILD}/platform/binaries.js').resolveTemporalCli())`], { cwd: ROOT, encoding: 'utf8' });
+  expect(fromBuild).toBe(resolveTemporalCli());
+  expect(fs.existsSync(path.join(ROOT, BUILD, '.tools'))).toBe(false);
+});
 
 test('two workers and two APIs on one PostgreSQL: one of each killed during a burst, every retried request gets its own step, taken once', async () => {
   try {

@@ -52,6 +52,11 @@ async function recordAndDeliver(step: StepRecord) {
 
 const receivedFor = (caseId: string) => smtp.received.filter((m) => m.subject.startsWith(`[${caseId}]`));
 const rowsOf = (caseId: string) => database.db.select().from(outbox).where(eq(outbox.caseId, caseId)).orderBy(asc(outbox.seq), asc(outbox.id));
+/** A case's messages in the order of its outbox rows: a step's emails are sent side by side and arrive in any order. */
+async function receivedInOrder(caseId: string) {
+  const order = new Map((await rowsOf(caseId)).map((r, i) => [r.messageId, i]));
+  return receivedFor(caseId).sort((a, b) => (order.get(a.messageId) ?? Infinity) - (order.get(b.messageId) ?? Infinity));
+}
 
 it('a case sends each party its emails: who, subject, language, both parts; none for internal moves', async () => {
   const story = new CaseStory('PK-2026-0201');
@@ -74,7 +79,7 @@ it('a case sends each party its emails: who, subject, language, both parts; none
   await recordAndDeliver(english.started());
 
   const t = '[PK-2026-0201] Digital ansökan till förskola –';
-  expect(receivedFor('PK-2026-0201').map((m) => ({ to: m.to, subject: m.subject, language: m.language, parts: [!!m.text, !!m.html] }))).toEqual([
+  expect((await receivedInOrder('PK-2026-0201')).map((m) => ({ to: m.to, subject: m.subject, language: m.language, parts: [!!m.text, !!m.html] }))).toEqual([
     { to: [actors.applicant.email], subject: `${t} Mottagen: idéskiss`, language: 'sv', parts: [true, true] },
     { to: [OFFICE], subject: `${t} Väntar på er: granskning av idéskissen`, language: 'sv', parts: [true, true] },
     { to: [actors.applicant.email], subject: `${t} Under handläggning`, language: 'sv', parts: [true, true] },
@@ -89,11 +94,11 @@ it('a case sends each party its emails: who, subject, language, both parts; none
     { to: [OFFICE], subject: `${t} Avvikelse i sexveckorsrapport`, language: 'sv', parts: [true, true] },
     { to: ['beslut+stadsdirektor@stockholm.se'], subject: `${t} Väntar på er: beslut om ändringsbegäran`, language: 'sv', parts: [true, true] },
   ]);
-  expect(receivedFor('PK-2026-0202').map((m) => [m.to, m.subject, m.language])).toEqual([
+  expect((await receivedInOrder('PK-2026-0202')).map((m) => [m.to, m.subject, m.language])).toEqual([
     [[actors.applicant.email], '[PK-2026-0202] Digital ansökan till förskola – Received: idea sketch', 'en'],
     [[OFFICE], '[PK-2026-0202] Digital ansökan till förskola – Väntar på er: granskning av idéskissen', 'sv'],
   ]);
-  const escalation = receivedFor('PK-2026-0201')[8];
+  const escalation = (await receivedInOrder('PK-2026-0201'))[8];
   expect(escalation.text).toContain('Sista dag: 13 juli 2026');
   expect(escalation.html).toContain(`<a href="${LINK_BASE}PK-2026-0201">`);
   expect((await rowsOf('PK-2026-0201')).every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
@@ -139,8 +144,9 @@ it('while the mail server is down the rows wait; the relay tries again with back
   const waiting = await rowsOf('PK-2026-0204');
   expect(waiting.map((r) => [r.status, r.attempts])).toEqual([['pending', 1], ['pending', 1]]);
   expect(waiting[0].lastError).toMatch(/ESOCKET|ECONNECTION|ECONNREFUSED/);
-  // A pass while the server is still down tries once and leaves the rows for later.
-  expect(await relay().deliver()).toEqual({ sent: 0, failed: 0, pending: 1 });
+  // A pass while the server is still down tries one batch (both rows at once) and leaves them for later.
+  expect(await relay().deliver()).toEqual({ sent: 0, failed: 0, pending: 2 });
+  expect((await rowsOf('PK-2026-0204')).map((r) => r.attempts)).toEqual([2, 2]);
 
   // Started while the server is down, the relay tries again by itself: no step and no sweep wakes it.
   const retrying = relay();
@@ -204,6 +210,22 @@ it('the relay leaves rows in flight alone, and resends a row a dead process left
   expect(receivedFor('PK-2026-0206').map((m) => m.to)).toEqual([[actors.applicant.email]]);
   // deliverEmails does not touch the row in flight either, and reports it as pending.
   await expect(activities.deliverEmails(step.caseId, step.seq)).resolves.toEqual({ sent: 1, failed: 0, pending: 1 });
+});
+
+it('one pass sends a backlog of many steps\' emails, each once, the ones tried least first', async () => {
+  const ids = Array.from({ length: 30 }, (_, i) => `PK-2026-03${String(i).padStart(2, '0')}`);
+  for (const id of ids) await activities.recordStep(new CaseStory(id).started());
+  // One row has failed before: it goes after the rows never tried.
+  const [tried] = await rowsOf(ids[0]);
+  await database.db.update(outbox).set({ attempts: 3 }).where(eq(outbox.id, tried.id));
+
+  expect(await relay().deliver()).toEqual({ sent: 60, failed: 0, pending: 0 });
+  const sent = smtp.received.filter((m) => ids.some((id) => m.subject.startsWith(`[${id}]`)));
+  expect(sent).toHaveLength(60);
+  expect(new Set(sent.map((m) => m.messageId)).size).toBe(60);
+  // Sent in batches side by side: it is in the last one.
+  expect(sent.slice(-5).map((m) => m.messageId)).toContain(tried.messageId);
+  expect(sent.slice(0, -5).map((m) => m.messageId)).not.toContain(tried.messageId);
 });
 
 async function until(condition: () => Promise<boolean>): Promise<void> {

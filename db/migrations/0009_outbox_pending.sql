@@ -1,0 +1,1 @@
+CREATE INDEX "outbox_pending" ON "outbox" USING btree ("attempts","id") WHERE status = 'pending';
