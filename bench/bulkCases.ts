@@ -129,44 +129,55 @@ export function templateView(stage: Stage): CaseView {
  * Inserts `count` cases, rows first..first+count-1, with ids PK-<year of creation>-<nnnnnn> (years before any
  * live case's), newest last. The stage, portfolio, organisation and title of row n come from independent hashes of n.
  */
+/** Rows inserted by one statement. */
+const LOAD_SLICE = 50_000;
+
 export async function loadCases(db: Db, count: number, first = 1): Promise<void> {
   const stages = Object.keys(STAGE_WEIGHTS) as Stage[];
   const templates = stages.map((s) => JSON.stringify(templateView(s)));
   const organisations = ORGANISATION_WEIGHTS.flatMap((n, i) => Array<string>(n).fill(SEED_ORGANISATIONS[i].id as string));
   const pick = (list: readonly string[], salt: number) => sql`(${sql.raw(pgArray(list))})[1 + abs(hashint4(n + ${salt}::int)::bigint) % ${list.length}::int]`;
-  await db.execute(sql`
-    WITH spec AS (
-      SELECT n,
-        ${pick(slots(STAGE_WEIGHTS), 0)} AS stage,
-        ${pick(slots(PORTFOLIO_WEIGHTS), 7_000_001)} AS portfolio,
-        ${pick(organisations, 14_000_003)} AS organisation,
-        ${pick(TITLE_HEADS, 21_000_007)} || ' ' || ${pick(TITLE_SUBJECTS, 28_000_009)} AS title,
-        -- six years of cases up to a month ago, oldest first
-        now() - interval '30 days' - (${first + count}::int - n) * (interval '6 years' / ${first + count}::int) AS created
-      FROM generate_series(${first}::int, ${first + count - 1}::int) AS n
-    ), template AS (
-      SELECT * FROM unnest(${sql.raw(pgArray(stages))}::text[], ${sql.raw(pgArray(templates))}::jsonb[]) AS t(stage, view)
-    ), rows AS (
-      SELECT spec.*, 'PK-' || extract(year FROM created)::int || '-' || lpad(n::text, greatest(6, length(n::text)), '0') AS id,
-        CASE WHEN template.view->'application' = 'null'::jsonb THEN NULL ELSE spec.portfolio END AS chosen_portfolio,
-        template.view
-      FROM spec JOIN template USING (stage)
-    )
-    INSERT INTO cases (id, title, organisation, portfolio, kind, stage, applicant_status, rule_set_version, granted_amount, view, seq,
-      created_at, updated_at, application_at, decision_at, project_start, closed_at)
-    SELECT id, title, organisation, chosen_portfolio, view->>'kind', stage, view#>>'{applicantStatus,code}', 1,
-      (view->>'grantedAmount')::bigint,
-      view || jsonb_build_object('id', id, 'title', title, 'organisation', organisation, 'portfolio', chosen_portfolio,
-        'createdAt', to_char(created AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-        'updatedAt', to_char((created + interval '20 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-        'idea', (view->'idea') || jsonb_build_object('title', title, 'organisation', organisation)),
-      (view->>'seq')::int, created, created + interval '20 days',
-      CASE WHEN view->'application' <> 'null'::jsonb THEN created + interval '40 days' END,
-      CASE WHEN view->'decision' <> 'null'::jsonb THEN created + interval '120 days' END,
-      CASE WHEN view->'grantedAmount' <> 'null'::jsonb THEN (created + interval '200 days')::date END,
-      CASE WHEN view->'closedAt' <> 'null'::jsonb THEN created + interval '3 years' END
-    FROM rows
-  `);
+  const end = first + count;
+  // In slices, each well inside the statement timeout the application's connections keep (30 s by default).
+  for (let from = first; from < end; from += LOAD_SLICE) {
+    await insertSlice(from, Math.min(from + LOAD_SLICE, end) - 1);
+  }
+
+  async function insertSlice(from: number, to: number): Promise<void> {
+    await db.execute(sql`
+      WITH spec AS (
+        SELECT n,
+          ${pick(slots(STAGE_WEIGHTS), 0)} AS stage,
+          ${pick(slots(PORTFOLIO_WEIGHTS), 7_000_001)} AS portfolio,
+          ${pick(organisations, 14_000_003)} AS organisation,
+          ${pick(TITLE_HEADS, 21_000_007)} || ' ' || ${pick(TITLE_SUBJECTS, 28_000_009)} AS title,
+          -- six years of cases up to a month ago, oldest first
+          now() - interval '30 days' - (${end}::int - n) * (interval '6 years' / ${end}::int) AS created
+        FROM generate_series(${from}::int, ${to}::int) AS n
+      ), template AS (
+        SELECT * FROM unnest(${sql.raw(pgArray(stages))}::text[], ${sql.raw(pgArray(templates))}::jsonb[]) AS t(stage, view)
+      ), rows AS (
+        SELECT spec.*, 'PK-' || extract(year FROM created)::int || '-' || lpad(n::text, greatest(6, length(n::text)), '0') AS id,
+          CASE WHEN template.view->'application' = 'null'::jsonb THEN NULL ELSE spec.portfolio END AS chosen_portfolio,
+          template.view
+        FROM spec JOIN template USING (stage)
+      )
+      INSERT INTO cases (id, title, organisation, portfolio, kind, stage, applicant_status, rule_set_version, granted_amount, view, seq,
+        created_at, updated_at, application_at, decision_at, project_start, closed_at)
+      SELECT id, title, organisation, chosen_portfolio, view->>'kind', stage, view#>>'{applicantStatus,code}', 1,
+        (view->>'grantedAmount')::bigint,
+        view || jsonb_build_object('id', id, 'title', title, 'organisation', organisation, 'portfolio', chosen_portfolio,
+          'createdAt', to_char(created AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          'updatedAt', to_char((created + interval '20 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          'idea', (view->'idea') || jsonb_build_object('title', title, 'organisation', organisation)),
+        (view->>'seq')::int, created, created + interval '20 days',
+        CASE WHEN view->'application' <> 'null'::jsonb THEN created + interval '40 days' END,
+        CASE WHEN view->'decision' <> 'null'::jsonb THEN created + interval '120 days' END,
+        CASE WHEN view->'grantedAmount' <> 'null'::jsonb THEN (created + interval '200 days')::date END,
+        CASE WHEN view->'closedAt' <> 'null'::jsonb THEN created + interval '3 years' END
+      FROM rows
+    `);
+  }
   await db.execute(sql`ANALYZE cases`);
 }
 
