@@ -242,7 +242,7 @@ export function renderReport({ env, results, quick, settings, clients }: {
     '## How it was run',
     '',
     '```sh',
-    'npm run bench                 # both back ends, open cases to 50 000 on PostgreSQL and 10 000 embedded (about 45 minutes here)',
+    'npm run bench                 # both back ends, open cases to 50 000 on PostgreSQL and 10 000 embedded (about an hour here)',
     'BENCH_QUICK=1 npm run bench   # smoke run (~6 minutes): 5 s per load, 10 000 rows, 200/1 000 open cases; report in the temp dir',
     'BENCH_OPEN_CASES=1000,10000 npm run bench      # other levels of open cases (BENCH_CACHE_SIZES, BENCH_READ_MODEL likewise)',
     'BENCH_BACKENDS=postgres npm run bench           # one back end',
