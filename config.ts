@@ -55,7 +55,7 @@ const schema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('cases'),
-  WORKER_CACHED_CASES: z.coerce.number().int().min(2).max(100_000).default(500),
+  WORKER_CACHED_CASES: z.coerce.number().int().min(2).max(100_000).default(250),
   /** The benchmark's ceiling routes (api/benchRoutes.ts); never set in production. */
   BENCH_ROUTES: z.enum(['0', '1']).default('0'),
   TEMPORAL_TLS_CERT: optionalString,

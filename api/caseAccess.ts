@@ -1,6 +1,6 @@
 // A case as its caller gets it: read from the read model, refused to a caller who may not see it, and
 // given the actions that caller may take now.
-import { caseLinks } from '../db/catalogue';
+import { caseLinks, caseWithLinks, type CaseLinks } from '../db/catalogue';
 import type { Db } from '../db/client';
 import { caseById } from '../db/readModel';
 import { allowedActionsFor } from '../workflows/steps';
@@ -8,24 +8,38 @@ import type { Actor, CaseView } from '../workflows/types';
 import { maySeeCase } from './auth';
 import { HttpProblem } from './problems';
 
+/** 404 when there is no case, 403 when the caller may not see it. */
+function visible<T>(found: T | null, id: string, actor: Actor, organisation: (found: T) => string): T {
+  if (!found) throw new HttpProblem('not-found', `No case ${id}`);
+  if (!maySeeCase(actor, organisation(found))) throw new HttpProblem('forbidden', "Applicants see only their own organisation's cases");
+  return found;
+}
+
 /** The case as the read model holds it; 404 when unknown, 403 when the caller may not see it. */
 export async function loadCase(db: Db, id: string, actor: Actor): Promise<CaseView> {
-  const view = await caseById(db, id);
-  if (!view) throw new HttpProblem('not-found', `No case ${id}`);
-  if (!maySeeCase(actor, view.organisation)) throw new HttpProblem('forbidden', "Applicants see only their own organisation's cases");
-  return view;
+  return visible(await caseById(db, id), id, actor, (view) => view.organisation);
+}
+
+/** The case as its caller reads it, view and links in one statement; 404 when unknown, 403 when not theirs. */
+export async function caseForCaller(db: Db, id: string, actor: Actor) {
+  const { view, links } = visible(await caseWithLinks(db, id), id, actor, (found) => found.view.organisation);
+  return withCallerParts(view, links, actor);
+}
+
+/** A view an update answered with, for its caller (the links from the read model). */
+export async function forCaller(db: Db, view: CaseView, actor: Actor) {
+  return withCallerParts(view, await caseLinks(db, view.id), actor);
 }
 
 /**
- * The view with the actions this caller may take in it now, and its links from the read model: the feasibility
- * study it follows and the implementations that follow it (those the caller may see).
+ * The view with the actions this caller may take in it now, and its links: the feasibility study it follows
+ * and the implementations that follow it (those the caller may see).
  */
-export async function forCaller(db: Db, view: CaseView, actor: Actor) {
-  const { follows, followedBy } = await caseLinks(db, view.id, view.application?.feasibilityStudy);
-  const visible = (link: { organisation: string }) => maySeeCase(actor, link.organisation);
+function withCallerParts(view: CaseView, { follows, followedBy }: CaseLinks, actor: Actor) {
+  const seen = (link: { organisation: string }) => maySeeCase(actor, link.organisation);
   return {
     ...view,
     allowedActions: allowedActionsFor(view, actor, Date.now()),
-    links: { feasibilityStudy: follows !== null && visible(follows) ? follows : null, implementations: followedBy.filter(visible) },
+    links: { feasibilityStudy: follows !== null && seen(follows) ? follows : null, implementations: followedBy.filter(seen) },
   };
 }

@@ -38,7 +38,7 @@ const SETTINGS = {
   seconds: QUICK ? 5 : 15,
   rows: QUICK ? 10_000 : 100_000,
   openLevels: levels('BENCH_OPEN_CASES', QUICK ? [200, 1_000] : [1_000, 10_000, 50_000]),
-  cacheSizes: levels('BENCH_CACHE_SIZES', QUICK ? [50] : [150, 1_000]),
+  cacheSizes: levels('BENCH_CACHE_SIZES', QUICK ? [50] : [150, 500, 1_000]),
   readLevels: levels('BENCH_READ_MODEL', QUICK ? [30_000] : [300_000, 1_000_000]),
 };
 /** Concurrent clients per measurement, as the targets name them; each ceiling runs at its measure's. */

@@ -3,7 +3,8 @@
 // all are taken out of the view, in SQL: no valuation, budget remark, council opinion or contact detail
 // ever leaves the database through these queries.
 import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
-import type { Stage } from '../workflows/types';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import type { CaseView, Stage } from '../workflows/types';
 import type { Db } from './client';
 import { decodeCursor, isText, toPage, type Page, type PageRequest } from './paging';
 import { isViewInstant, textQuery } from './readModel';
@@ -61,13 +62,33 @@ export async function listCatalogue(db: Db, filter: CatalogueFilter, { limit, cu
 }
 
 export interface CaseLink { id: string; title: string; organisation: string; stage: Stage }
+export interface CaseLinks { follows: CaseLink | null; followedBy: CaseLink[] }
 
-const linkColumns = { id: cases.id, title: cases.title, organisation: cases.organisation, stage: sql<Stage>`${cases.stage}` };
+/**
+ * A column of the case's own row, qualified: drizzle leaves a select list's columns bare, and inside the
+ * subqueries below a bare name would be the linked case's.
+ */
+const own = (column: PgColumn) => sql`${cases}.${sql.identifier(column.name)}`;
 
-/** The feasibility study a case follows (when it names one), and the implementations that name this case. */
-export async function caseLinks(db: Db, id: string, feasibilityStudy: string | undefined): Promise<{ follows: CaseLink | null; followedBy: CaseLink[] }> {
-  const [follows] = feasibilityStudy === undefined ? [] : await db.select(linkColumns).from(cases).where(eq(cases.id, feasibilityStudy));
-  const followedBy = await db.select(linkColumns).from(cases)
-    .where(sql`${cases.view}->'application'->>'feasibilityStudy' = ${id}`).orderBy(cases.id);
-  return { follows: follows ?? null, followedBy };
+const linkObject = sql.raw(`jsonb_build_object('id', l.id, 'title', l.title, 'organisation', l.organisation, 'stage', l.stage)`);
+
+/**
+ * A case's links as columns of its own row: the feasibility study it follows (when its view names one) and the
+ * implementations that name it (by the cases_feasibility_study index), so a case and its links are one statement.
+ */
+const linkColumns = {
+  follows: sql<CaseLink | null>`(SELECT ${linkObject} FROM ${cases} l WHERE l.id = ${own(cases.view)}->'application'->>'feasibilityStudy')`,
+  followedBy: sql<CaseLink[]>`(SELECT coalesce(jsonb_agg(${linkObject} ORDER BY l.id), '[]') FROM ${cases} l WHERE l.view->'application'->>'feasibilityStudy' = ${own(cases.id)})`,
+};
+
+/** The feasibility study a case follows, and the implementations that follow it. */
+export async function caseLinks(db: Db, id: string): Promise<CaseLinks> {
+  const [row] = await db.select(linkColumns).from(cases).where(eq(cases.id, id));
+  return row ?? { follows: null, followedBy: [] };
+}
+
+/** The case's view with its links; null when there is no such case. */
+export async function caseWithLinks(db: Db, id: string): Promise<{ view: CaseView; links: CaseLinks } | null> {
+  const [row] = await db.select({ view: cases.view, ...linkColumns }).from(cases).where(eq(cases.id, id));
+  return row ? { view: row.view, links: { follows: row.follows, followedBy: row.followedBy } } : null;
 }

@@ -12,7 +12,7 @@ import { STAGES, type Actor, type CaseInput } from '../../workflows/types';
 import { ACTION_NAMES } from '../../workflows/vocabulary';
 import type { Services } from '../app';
 import { hasRole, seesAllCases } from '../auth';
-import { forCaller, loadCase } from '../caseAccess';
+import { caseForCaller, forCaller } from '../caseAccess';
 import { retryId } from '../idempotency';
 import { BASE_PATH } from '../openapi';
 import { actionOperationId, defineOperation, type Operation } from '../operation';
@@ -125,7 +125,7 @@ export function caseOperations({ db, temporal, config, limits }: Services): Oper
       params: z.strictObject({ id: caseIdParam }),
       success: { status: 200, description: 'The case', schema: caseViewSchema },
       problems: ['forbidden', 'not-found'],
-      handler: async ({ actor, params }) => forCaller(db, await loadCase(db, params.id, actor), actor),
+      handler: async ({ actor, params }) => caseForCaller(db, params.id, actor),
     }),
   ];
 }

@@ -10,7 +10,7 @@ import {
 } from '../../db/schema';
 import type { StepRecord } from '../../workflows/types';
 import { freshDatabase, type TestDatabase } from '../support/db';
-import { application, CaseStory, planOneEmailPerIntent } from '../support/steps';
+import { actors, application, CaseStory, planOneEmailPerIntent } from '../support/steps';
 
 let database: TestDatabase;
 let db: Db;
@@ -114,6 +114,26 @@ describe('a case played from idea to a change request', () => {
     await recordAll([...steps].reverse());
     expect(await snapshot(story.id)).toEqual(before);
   });
+});
+
+test('a report gone from the view leaves the read model, a changed one is updated, the others stay as they were', async () => {
+  const story = new CaseStory('PK-2026-0106');
+  await recordAll(story.toExecution({ grantedAmount: 1_000_000 }));
+  const stored = () => db.select({ id: reports.id, status: reports.status, row: sql<string>`${reports}.xmin::text` })
+    .from(reports).where(eq(reports.caseId, story.id)).orderBy(asc(reports.id));
+  const before = await stored();
+  expect(before.map((r) => r.id)).toEqual(['r1', 'r2', 'r3']);
+
+  // A shortened project: its year-end report goes, its first report is received.
+  await activities.recordStep(story.step('decide-change', {
+    actor: actors.decider,
+    view: { reports: story.view.reports.filter((r) => r.id !== 'r3').map((r) => (r.id === 'r1' ? { ...r, status: 'received' as const, receivedAt: story.nextAt } : r)) },
+  }));
+  const after = await stored();
+  expect(after.map((r) => [r.id, r.status])).toEqual([['r1', 'received'], ['r2', 'scheduled']]);
+  // The unchanged report's row is the same row version: not rewritten by the step.
+  expect(after[1].row).toBe(before[1].row);
+  expect(after[0].row).not.toBe(before[0].row);
 });
 
 test('a step that arrives after a later one is audited but does not roll the view back', async () => {
