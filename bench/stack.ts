@@ -123,7 +123,9 @@ export async function startSystem(target: Target, opts: { nodeArgs?: string[] } 
 
   const devServer: DevServer = await startDevServer({ dbFile: path.join(target.dir, 'temporal.db'), port: temporalPort, uiPort, namespace: 'default' });
   const env = childEnv(target, { TEMPORAL_ADDRESS: temporalAddress, PORT: String(apiPort) });
-  let worker = startNode('worker', 'worker.js', env, logDir, opts.nodeArgs);
+  // As `npm run worker` starts it (package.json): glibc's malloc arenas capped.
+  const workerEnv = { ...env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
+  let worker = startNode('worker', 'worker.js', workerEnv, logDir, opts.nodeArgs);
   const api = startNode('api', 'api/server.js', env, logDir, opts.nodeArgs);
   const stop = async () => {
     await api.stop();
@@ -140,7 +142,7 @@ export async function startSystem(target: Target, opts: { nodeArgs?: string[] } 
       workerPid: () => worker.pid,
       async restartWorker(vars) {
         await worker.stop();
-        worker = startNode(`worker-${Object.values(vars).join('-')}`, 'worker.js', { ...env, ...vars }, logDir, opts.nodeArgs);
+        worker = startNode(`worker-${Object.values(vars).join('-')}`, 'worker.js', { ...workerEnv, ...vars }, logDir, opts.nodeArgs);
         await logged(worker, 'worker polling task queue');
         workerPart.pid = worker.pid;
       },
