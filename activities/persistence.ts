@@ -76,9 +76,9 @@ async function savingsConflicts(db: Db, caseId: string, keys: string[]): Promise
 }
 
 /**
- * The step in the read model, in one statement (one round trip; every step pays each one on a busy worker):
- * the case row inserted or advanced, its reports, change requests and savings claims, the decision and the
- * applicants' timeline. A step older than the stored view (an out-of-order retry) leaves the case row and its
+ * The step in the read model, in one statement (each round trip waits on a busy worker's event loop): the case
+ * row inserted or advanced, its reports, change requests and savings claims, the decision and the applicants'
+ * timeline. A step older than the stored view (an out-of-order retry) leaves the case row and its
  * child rows alone; its decision and timeline rows are keyed by the step and skip what is there.
  */
 async function project(tx: Db, step: StepRecord): Promise<void> {
