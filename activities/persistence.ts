@@ -144,36 +144,26 @@ function childRows(tx: Db, v: CaseView, when: SQL): WithSubquery[] {
       .where(and(eq(savingsClaims.caseId, v.id), notInKeys(savingsClaims.key, claims.map((c) => c.key)), when)).returning({ key: savingsClaims.key })),
   ];
   if (v.reports.length > 0) {
-    writes.push(tx.$with('reports_in').as(tx.insert(reports).select(rowsOf(reports, v.reports.map((r) => ({
+    writes.push(upsertChanged(tx, 'reports_in', reports, reports.id, v.reports.map((r) => ({
       caseId: v.id, id: r.id, type: r.type, periodStart: r.periodStart, periodEnd: r.periodEnd,
       dueDate: r.dueDate, dueAt: r.dueAt, status: r.status, receivedAt: r.receivedAt ?? null,
-    })), when)).onConflictDoUpdate(updateWhereChanged(reports, [reports.caseId, reports.id])).returning({ id: reports.id })));
+    })), when));
   }
   if (v.changeRequests.length > 0) {
-    writes.push(tx.$with('change_requests_in').as(tx.insert(changeRequests).select(rowsOf(changeRequests, v.changeRequests.map((c) => ({
+    writes.push(upsertChanged(tx, 'change_requests_in', changeRequests, changeRequests.id, v.changeRequests.map((c) => ({
       caseId: v.id, id: c.id, reason: c.reason, newTotalCost: c.newTotalCost ?? null, newEndDate: c.newEndDate ?? null,
       scopeChange: c.scopeChange ?? null, tier: c.tier, status: c.status, requestedAt: c.requestedAt, decidedAt: c.decidedAt ?? null,
-    })), when)).onConflictDoUpdate(updateWhereChanged(changeRequests, [changeRequests.caseId, changeRequests.id])).returning({ id: changeRequests.id })));
+    })), when));
   }
   if (claims.length > 0) {
-    writes.push(tx.$with('claims_in').as(tx.insert(savingsClaims).select(rowsOf(savingsClaims, claims.map((c) => ({
+    writes.push(upsertChanged(tx, 'claims_in', savingsClaims, savingsClaims.key, claims.map((c) => ({
       caseId: v.id, key: c.key, description: c.description ?? null, amountPerYear: c.amountPerYear ?? null, status: claimStatus(v, c.key),
-    })), when)).onConflictDoUpdate(updateWhereChanged(savingsClaims, [savingsClaims.caseId, savingsClaims.key])).returning({ key: savingsClaims.key })));
+    })), when));
   }
   return writes;
 }
 
 type ChildTable = typeof reports | typeof changeRequests | typeof savingsClaims;
-
-/**
- * Rows to insert as one jsonb parameter that PostgreSQL expands: drizzle builds a parameter per value, and a
- * running project's reports (~330 values) cost ~2 ms of worker CPU per step that way.
- */
-function rowsOf<T extends ChildTable>(table: T, rows: T['$inferInsert'][], when: SQL): SQL {
-  const columns = Object.entries(getTableColumns(table));
-  const json = rows.map((row) => Object.fromEntries(columns.map(([name, c]) => [c.name, (row as Record<string, unknown>)[name] ?? null])));
-  return sql`SELECT ${sql.join(columns.map(([, c]) => sql.identifier(c.name)), sql`, `)} FROM jsonb_populate_recordset(NULL::${table}, ${JSON.stringify(json)}::jsonb) WHERE ${when}`;
-}
 
 /** Rows whose key is not among these (every row when there are none). */
 const notInKeys = (column: PgColumn, keys: string[]) => (keys.length > 0 ? notInArray(column, keys) : undefined);
@@ -182,16 +172,24 @@ const notInKeys = (column: PgColumn, keys: string[]) => (keys.length > 0 ? notIn
 const proposed = (c: PgColumn) => sql`excluded.${sql.identifier(c.name)}`;
 
 /**
- * ON CONFLICT DO UPDATE of a case's child row from the row proposed, only where a column differs: an equal row
- * is left as it is (no new row version, no index entries, no WAL for its data).
+ * A case's child rows inserted when `when` holds, each written only where it is new or a column differs (an equal
+ * row keeps its row version: no index entries, no WAL for its data). The rows go as one jsonb parameter that
+ * PostgreSQL expands: drizzle builds a parameter per value, and a running project's reports (~330 values) cost
+ * ~2 ms of worker CPU per step that way.
  */
-function updateWhereChanged(table: ChildTable, target: PgColumn[]) {
-  const columns = Object.entries(getTableColumns(table)).filter(([, c]) => !target.includes(c));
-  return {
-    target,
-    set: Object.fromEntries(columns.map(([name, c]) => [name, proposed(c)])),
-    setWhere: sql`(${sql.join(columns.map(([, c]) => c), sql`, `)}) IS DISTINCT FROM (${sql.join(columns.map(([, c]) => proposed(c)), sql`, `)})`,
-  };
+function upsertChanged<T extends ChildTable>(tx: Db, alias: string, table: T, key: PgColumn, rows: T['$inferInsert'][], when: SQL): WithSubquery {
+  const all = Object.entries(getTableColumns(table));
+  const json = rows.map((row) => Object.fromEntries(all.map(([name, c]) => [c.name, (row as Record<string, unknown>)[name] ?? null])));
+  const target = [table.caseId, key];
+  const changing = all.filter(([, c]) => !target.includes(c));
+  return tx.$with(alias).as(tx.insert(table as ChildTable)
+    .select(sql`SELECT ${sql.join(all.map(([, c]) => sql.identifier(c.name)), sql`, `)} FROM jsonb_populate_recordset(NULL::${table}, ${JSON.stringify(json)}::jsonb) WHERE ${when}`)
+    .onConflictDoUpdate({
+      target,
+      set: Object.fromEntries(changing.map(([name, c]) => [name, proposed(c)])),
+      setWhere: sql`(${sql.join(changing.map(([, c]) => c), sql`, `)}) IS DISTINCT FROM (${sql.join(changing.map(([, c]) => proposed(c)), sql`, `)})`,
+    })
+    .returning({ key }));
 }
 
 /**
