@@ -1,11 +1,12 @@
-// A case as its caller gets it: read from the read model, refused to a caller who may not see it, and
-// given the actions that caller may take now.
+// A case as its caller gets it: read from the read model, refused to a caller who may not see it, read as
+// that caller may read it (applicants: applicantView.ts), and given the actions that caller may take now.
 import { caseLinks, caseWithLinks, type CaseLinks } from '../db/catalogue';
 import type { Db } from '../db/client';
 import { caseById } from '../db/readModel';
 import { allowedActionsFor } from '../workflows/steps';
 import type { Actor, CaseView } from '../workflows/types';
-import { maySeeCase } from './auth';
+import { applicantView, type ApplicantCaseView } from './applicantView';
+import { maySeeCase, seesAllCases } from './auth';
 import { HttpProblem } from './problems';
 
 /** 404 when there is no case, 403 when the caller may not see it. */
@@ -15,7 +16,7 @@ function visible<T>(found: T | null, id: string, actor: Actor, organisation: (fo
   return found;
 }
 
-/** The case as the read model holds it; 404 when unknown, 403 when the caller may not see it. */
+/** The case as the read model holds it, whole; 404 when unknown, 403 when the caller may not see it. */
 export async function loadCase(db: Db, id: string, actor: Actor): Promise<CaseView> {
   return visible(await caseById(db, id), id, actor, (view) => view.organisation);
 }
@@ -31,14 +32,17 @@ export async function forCaller(db: Db, view: CaseView, actor: Actor) {
   return withCallerParts(view, await caseLinks(db, view.id), actor);
 }
 
+/** The view as this caller may read it: whole for the city's roles, without internal assessments for applicants. */
+export const readableBy = (actor: Actor, view: CaseView): CaseView | ApplicantCaseView => (seesAllCases(actor) ? view : applicantView(view));
+
 /**
- * The view with the actions this caller may take in it now, and its links: the feasibility study it follows
+ * The view as the caller reads it, with the actions this caller may take in it now, and its links: the feasibility study it follows
  * and the implementations that follow it (those the caller may see).
  */
 function withCallerParts(view: CaseView, { follows, followedBy }: CaseLinks, actor: Actor) {
   const seen = (link: { organisation: string }) => maySeeCase(actor, link.organisation);
   return {
-    ...view,
+    ...readableBy(actor, view),
     allowedActions: allowedActionsFor(view, actor, Date.now()),
     links: { feasibilityStudy: follows !== null && seen(follows) ? follows : null, implementations: followedBy.filter(seen) },
   };

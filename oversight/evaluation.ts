@@ -2,7 +2,7 @@
 // as applied for, as valued centrally and as realised; each savings claim as booked and as realised; the
 // expected users and time freed beside what the project says came of it. Pure: the API's evaluation
 // endpoint and the council's email after an effect report both build it from the case view.
-import { keptClaims } from '../workflows/savings';
+import { keptClaims, type ClaimsOfCase } from '../workflows/savings';
 import type { CaseView, Report } from '../workflows/types';
 
 export const BENEFIT_PARTS = ['citizenBenefit', 'businessBenefit', 'developmentCost', 'operationCost'] as const;
@@ -60,7 +60,12 @@ export interface EffectEvaluation {
   };
 }
 
-const received = (view: CaseView) => view.reports
+/** What the evaluation reads of a case: the whole view, or an applicant's (applicants get no valuation). */
+export type EvaluatedCase = Pick<CaseView, 'id' | 'title' | 'organisation' | 'portfolio' | 'stage' | 'reports' | 'finalReport'> & ClaimsOfCase & {
+  valuation: Pick<NonNullable<CaseView['valuation']>, BenefitPart> | null;
+};
+
+const received = (view: EvaluatedCase) => view.reports
   .filter((r) => r.type === 'effect' && r.status === 'received')
   .sort((a, b) => (a.receivedAt ?? '').localeCompare(b.receivedAt ?? ''));
 
@@ -68,7 +73,7 @@ const received = (view: CaseView) => view.reports
  * A realised part as a report gives it. Effect reports of earlier cases carried no development cost; for those
  * the final report's final cost is what the development realised.
  */
-function realisedPart(view: CaseView, content: EffectContent, part: BenefitPart): number | null {
+function realisedPart(view: EvaluatedCase, content: EffectContent, part: BenefitPart): number | null {
   const value = content.realised?.[part];
   if (typeof value === 'number') return value;
   return part === 'developmentCost' ? view.finalReport?.finalCost ?? null : null;
@@ -76,7 +81,7 @@ function realisedPart(view: CaseView, content: EffectContent, part: BenefitPart)
 
 const percent = (part: number | null, whole: number | null) => (part === null || whole === null || whole === 0 ? null : Math.round((part / whole) * 100));
 
-export function effectEvaluation(view: CaseView): EffectEvaluation {
+export function effectEvaluation(view: EvaluatedCase): EffectEvaluation {
   const reports = received(view);
   const contentOf = (r: Report) => (r.content ?? {}) as EffectContent;
   const latest = reports[reports.length - 1];

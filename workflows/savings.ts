@@ -11,8 +11,11 @@ const ENDED_UNGRANTED: readonly Stage[] = ['rejected', 'withdrawn', 'lapsed', 'r
 export const unresolvedFlag = (view: CaseView, key?: string): boolean =>
   view.doubleCount.some((d) => d.resolution === undefined && (key === undefined || d.key === key));
 
+/** What the double-count check says of each flagged claim, as far as which claims a case kept. */
+export type ClaimsOfCase = Pick<CaseView, 'application'> & { doubleCount: Pick<CaseView['doubleCount'][number], 'key' | 'resolution'>[] };
+
 /** The savings claims the case kept: those of its application not removed in the double-count check. */
-export function keptClaims(view: CaseView): string[] {
+export function keptClaims(view: ClaimsOfCase): string[] {
   const removed = new Set(view.doubleCount.filter((d) => d.resolution === 'removed').map((d) => d.key));
   return (view.application?.savingsClaims ?? []).map((c) => c.key).filter((k) => !removed.has(k));
 }

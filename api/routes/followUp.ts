@@ -5,7 +5,7 @@ import { effectEvaluation } from '../../oversight/evaluation';
 import { savingsRegister } from '../../oversight/savingsRegister';
 import type { AppDeps } from '../app';
 import { seesAllCases } from '../auth';
-import { loadCase } from '../caseAccess';
+import { loadCase, readableBy } from '../caseAccess';
 import { defineOperation, type Operation } from '../operation';
 import { HttpProblem } from '../problems';
 import { representation, sendCsv } from '../representation';
@@ -21,11 +21,11 @@ export function followUpOperations({ db }: AppDeps): Operation[] {
     defineOperation({
       id: 'caseEvaluation', method: 'get', path: '/cases/{id}/evaluation', tag: 'Follow-up', access: ['officer', 'council', 'auditor', 'applicant'],
       summary: 'The effect evaluation: each part of the benefit calculation applied for, valued and realised; each savings claim booked and realised',
-      description: "The council gets the same evaluation by email when an effect report arrives. Realised figures come from the latest effect report; before the first they are null. Applicants see their own organisation's cases only.",
+      description: "The council gets the same evaluation by email when an effect report arrives. Realised figures come from the latest effect report; before the first they are null. Applicants see their own organisation's cases only, without the central valuation (valued is null for them).",
       params: z.strictObject({ id: caseIdParam }),
       success: { status: 200, description: 'The evaluation', schema: evaluationSchema },
       problems: ['not-found'],
-      handler: async ({ actor, params }) => effectEvaluation(await loadCase(db, params.id, actor)),
+      handler: async ({ actor, params }) => effectEvaluation(readableBy(actor, await loadCase(db, params.id, actor))),
     }),
     defineOperation({
       id: 'savingsRegister', method: 'get', path: '/savings-register', tag: 'Follow-up', access: ['officer', 'council', 'budget', 'auditor', 'applicant'],

@@ -14,6 +14,9 @@ const day = z.string().describe('YYYY-MM-DD');
 
 export const caseIdParam = z.string().regex(/^PK-\d{4}-\d{4,}$/, 'a case number, e.g. PK-2026-0001').describe('Case number, e.g. PK-2026-0001');
 
+/** Who took a step and when; applicants are not told who among the officials did (api/applicantView.ts). */
+const by = { by: z.string().optional().describe("Who took the step; absent in an applicant's view"), at: instant };
+
 const applicantStatusSchema = z.object({
   code: z.string(),
   text: z.object({ sv: z.string(), en: z.string() }),
@@ -33,7 +36,7 @@ const reportSchema = z.object({
 
 const changeRequestSchema = z.object({
   id: z.string(),
-  requestedBy: z.string(),
+  requestedBy: z.string().optional().describe("Absent in an applicant's view"),
   requestedAt: instant,
   reason: z.string(),
   newTotalCost: sekAmount.optional(),
@@ -42,7 +45,7 @@ const changeRequestSchema = z.object({
   tier: z.string().describe('The lowest delegation tier that may decide it'),
   status: z.enum(['open', 'approved', 'rejected', 'closed']).describe('closed: still open when the project was terminated'),
   budgetCheckRequired: z.boolean().optional().describe('The change raises the total: the budget check comes before the decision'),
-  budgetCheck: z.object({ outcome: z.enum(['ok', 'remarks']), remarks: z.string().optional(), by: z.string(), at: instant }).optional(),
+  budgetCheck: z.object({ outcome: z.enum(['ok', 'remarks']), remarks: z.string().optional(), ...by }).optional().describe("Absent in an applicant's view"),
   decidedAt: instant.optional(),
   decidedBy: z.string().optional(),
   motivation: z.string().optional(),
@@ -57,10 +60,8 @@ const deadlineSchema = z.object({
 
 const ideaSchema = caseInput().extend({
   organisation: z.string(),
-  screening: z.object({ outcome: z.string(), reason: z.string().optional(), coach: z.string().optional(), by: z.string(), at: instant }).optional(),
+  screening: z.object({ outcome: z.string(), reason: z.string().optional(), coach: z.string().optional(), ...by }).optional(),
 });
-
-const by = { by: z.string(), at: instant };
 
 const caseLinkSchema = z.object({ id: z.string(), title: z.string(), organisation: z.string(), stage: z.enum(STAGES) }).meta({ id: 'CaseLink' });
 
@@ -76,19 +77,25 @@ export const caseViewSchema = z.object({
   idea: ideaSchema,
   application: actionInput('submit-application').safeExtend({ submittedAt: instant, round: z.number().int() }).nullable(),
   assignment: z.object({ coach: z.string().optional(), preparationGroup: z.string().optional() }).nullable(),
-  valuation: z.object({ citizenBenefit: sekAmount, businessBenefit: sekAmount, developmentCost: sekAmount, operationCost: sekAmount, comment: z.string().optional(), ...by }).nullable(),
-  doubleCount: z.array(z.object({ key: z.string(), conflictingCases: z.array(z.string()), resolution: z.enum(['keep', 'removed']).optional(), comment: z.string().optional() })),
-  completionRequests: z.array(z.object({ missing: z.array(z.string()), dueDate: day, dueAt: instant, requestedAt: instant, by: z.string(), answeredAt: instant.optional() })),
-  preparation: z.object({ recommendation: z.enum(['support', 'notSupport']), motivation: z.string(), ...by }).nullable(),
+  valuation: z.object({ citizenBenefit: sekAmount, businessBenefit: sekAmount, developmentCost: sekAmount, operationCost: sekAmount, comment: z.string().optional(), ...by }).nullable()
+    .describe("The central valuation (nyttovärdering); null in an applicant's view"),
+  doubleCount: z.array(z.object({
+    key: z.string(), conflictingCases: z.array(z.string()).optional().describe("The cases that booked the key first; absent in an applicant's view"),
+    resolution: z.enum(['keep', 'removed']).optional(), comment: z.string().optional(),
+  })).describe('Savings claims flagged in the double-count check'),
+  completionRequests: z.array(z.object({ missing: z.array(z.string()), dueDate: day, dueAt: instant, requestedAt: instant, by: by.by, answeredAt: instant.optional() })),
+  preparation: z.object({ recommendation: z.enum(['support', 'notSupport']), motivation: z.string(), ...by }).nullable()
+    .describe("The preparation group's recommendation; null in an applicant's view"),
   council: z.object({
     meetingId: z.string(), opinion: z.enum(['recommend', 'notRecommend']).optional(), priority: z.number().int().optional(),
     comment: z.string().optional(), by: z.string().optional(), at: instant.optional(),
-  }).nullable(),
-  budgetCheck: z.object({ outcome: z.enum(['ok', 'remarks']), remarks: z.string().optional(), ...by }).nullable(),
+  }).nullable().describe("The meeting the case is on and the council's opinion; an applicant's view holds the meeting only"),
+  budgetCheck: z.object({ outcome: z.enum(['ok', 'remarks']), remarks: z.string().optional(), ...by }).nullable()
+    .describe("The budget check (budgetledning); null in an applicant's view"),
   decision: z.object({
     outcome: z.enum(['approve', 'reject', 'return']), grantedAmount: sekAmount.optional(), conditions: z.string().optional(),
     projectStart: day.optional(), motivation: z.string(), tier: z.string(), ...by,
-  }).nullable(),
+  }).nullable().describe("The grant decision and its grounds; a return to preparation is not in an applicant's view"),
   grantedAmount: sekAmount.nullable(),
   decisionTier: z.string().nullable().describe('The delegation tier that decides the pending grant'),
   grantTier: z.string().nullable().describe("The grant's own tier (decides termination)"),
@@ -115,7 +122,11 @@ export const caseViewSchema = z.object({
     feasibilityStudy: caseLinkSchema.nullable().describe('The feasibility study (förstudie) this implementation follows, as its application names it'),
     implementations: z.array(caseLinkSchema).describe('The implementations whose applications name this case as their feasibility study'),
   }),
-}).meta({ id: 'CaseView' });
+}).meta({
+  id: 'CaseView',
+  description: 'A case as its caller may read it. Applicants get their own organisation\'s cases without the internal assessments (valuation, '
+    + 'preparation, council opinion, budget check, which cases a savings claim collides with) and without who among the officials took each step.',
+});
 
 /** A line of the case list: the fields of the view a list shows, as CaseSummary (db/readModel.ts) picks them. */
 export const caseSummarySchema = caseViewSchema.pick({

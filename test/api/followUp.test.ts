@@ -149,7 +149,7 @@ describe("the council's effect evaluation", () => {
       savings: [{ key: `utbildning:effect`, realisedAmountPerYear: 380_000 }], comment: 'Nästan all nytta kom hem',
     });
 
-    const evaluation = (await h.get(`/api/v1/cases/${id}/evaluation`, 'applicant')).body;
+    const evaluation = (await h.get(`/api/v1/cases/${id}/evaluation`, 'council')).body;
     expect(evaluation.parts.map((p: { part: string; applied: number; valued: number; realised: number }) => [p.part, p.applied, p.valued, p.realised])).toEqual([
       ['citizenBenefit', 3_000_000, 2_500_000, 2_800_000],
       ['businessBenefit', 1_500_000, 1_200_000, 1_400_000],
