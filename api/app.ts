@@ -45,15 +45,6 @@ export type Services = AppDeps & Required<Pick<AppDeps, 'signer'>> & { limits: R
 
 const BODY_LIMIT = '256kb';
 
-const DOCS_PATH = {
-  '/docs': {
-    get: {
-      operationId: 'docs', tags: ['Operations'], summary: 'This reference, browsable (Swagger UI)', security: [],
-      responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } },
-    },
-  },
-};
-
 /** 405 for a known path with another method, 404 for anything else. */
 function unknownRoute(ops: Operation[], atRootToo: Operation[]) {
   const routes = ops.map((op) => ({
@@ -95,7 +86,7 @@ export function createApp(given: AppDeps): Express {
     ...meetingPackOperations(deps),
     ...runningProjectOperations(deps),
   ];
-  document = openApiDocument(ops, DOCS_PATH);
+  document = openApiDocument(ops);
   const mountDeps = { verify: createVerifier(deps.config.jwt), idempotency: idempotencyStore(deps.db, deps.config.idempotencyLeaseMs), limits: deps.limits };
 
   const app = express();

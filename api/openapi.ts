@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ACTION_NAMES } from '../workflows/vocabulary';
 import { STAGES } from '../workflows/types';
-import { takesIdempotencyKey, type Operation } from './operation';
+import { TAGS, takesIdempotencyKey, type Operation } from './operation';
 import { PROBLEM_BASE, problemStatus, type ProblemKind } from './problems';
 
 export const BASE_PATH = '/api/v1';
@@ -69,7 +69,7 @@ const problemRef = (kind: ProblemKind): string => {
   return `#/components/schemas/${id}`;
 };
 
-export function openApiDocument(ops: Operation[], extraPaths: Record<string, Json> = {}): Json {
+export function openApiDocument(ops: Operation[]): Json {
   const { convert, components } = converter();
   for (const s of [problemSchema, validationProblemSchema, stageProblemSchema]) convert(s);
   const paths: Record<string, Record<string, Json>> = {};
@@ -135,12 +135,14 @@ export function openApiDocument(ops: Operation[], extraPaths: Record<string, Jso
     info: {
       title: 'Projektkontoret API',
       version: '1.0.0',
-      description: "Stockholm's project office for centrally financed IT development: cases from idea sketch to effect follow-up, for applicants, the office, its councils and auditors.",
+      description: "Stockholm's project office for centrally financed IT development: cases from idea sketch to effect follow-up, for applicants, the office, its councils and auditors. "
+        + 'A browsable reference of this document is served at /docs.',
+      license: { name: 'Proprietary: Stockholms stad', identifier: 'LicenseRef-Proprietary' },
     },
     servers: [{ url: BASE_PATH }],
     security: [{ bearer: [] }],
-    tags: [...new Set(ops.map((o) => o.tag))].map((name) => ({ name })),
-    paths: { ...paths, ...extraPaths },
+    tags: [...new Set(ops.map((o) => o.tag))].map((name) => ({ name, description: TAGS[name] })),
+    paths,
     components: {
       schemas: components,
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Claims: sub, name, email, roles[] (decider:<tier> for deciders), org (applicants)' } },

@@ -1,7 +1,7 @@
 // One declaration per endpoint: its zod schemas validate the request and also generate the OpenAPI
 // document, so the routes and their documentation cannot drift apart.
 import type { Request, Response, Router } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Actor } from '../workflows/types';
 import type { Role } from '../workflows/vocabulary';
 import { actorOf, authenticate, hasRole, type Verifier } from './auth';
@@ -11,12 +11,25 @@ import { HttpProblem, type FieldError, type ProblemKind } from './problems';
 
 type AnyObject = z.ZodType<Record<string, unknown>>;
 
+/** The groups of operations, each with what the OpenAPI document says of it. */
+export const TAGS = {
+  Cases: 'Idea sketches, the case list and the case view; the catalogue of what every organisation develops',
+  Actions: 'Every human step of a case, one operation per action, each answered with the case after the step',
+  Audit: "A case's history, the audit trail across cases, its signed checkpoints and their verification",
+  Dashboard: 'What the office follows: cases per stage, late reports, lead times, frame use, benefits',
+  'Reference data': 'Organisations, portfolios and their yearly frames, rule sets',
+  Council: "The development council's meetings (utvecklingsrådet) and the meeting pack",
+  'Follow-up': 'Effect follow-up (effekthemtagning): evaluations, the savings register, running projects',
+  Operations: 'Liveness, readiness and this document',
+} as const;
+export type Tag = keyof typeof TAGS;
+
 export interface Operation<P extends AnyObject = AnyObject, Q extends AnyObject = AnyObject, B extends z.ZodType = z.ZodType> {
   id: string;
   method: 'get' | 'post' | 'put';
   /** OpenAPI style, below the base path: `/cases/{id}`. */
   path: string;
-  tag: string;
+  tag: Tag;
   summary: string;
   description?: string;
   /** 'anyone': no token needed; 'authenticated': any valid token; else one of these roles. */
@@ -47,6 +60,9 @@ export interface Context<P, Q, B> {
   query: Q;
   body: B;
 }
+
+/** The query of an operation that takes none: an unknown parameter is a 400, as everywhere else. */
+export const noParameters = z.strictObject({});
 
 /** Keeps the handler's types tied to the schemas; returns the operation unchanged. */
 export function defineOperation<P extends AnyObject, Q extends AnyObject, B extends z.ZodType>(op: Operation<P, Q, B>): Operation {

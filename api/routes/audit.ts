@@ -11,7 +11,7 @@ import { searchAuditEvents, type AuditFilter } from '../../db/readModel';
 import type { Db } from '../../db/client';
 import { csvCheckpoint, csvEvent, csvStringifier, csvSummary, CSV_COLUMNS, type ExportSummary } from '../../platform/auditExport';
 import type { Services } from '../app';
-import { defineOperation, type Operation } from '../operation';
+import { defineOperation, noParameters, type Operation } from '../operation';
 import { HttpProblem } from '../problems';
 import { auditEventSchema, checkpointSchema, publicKeySchema, toAuditEvent } from '../schemas/audit';
 
@@ -161,6 +161,7 @@ export function auditOperations({ db, signer }: Services): Operation[] {
     defineOperation({
       id: 'auditPublicKey', method: 'get', path: '/audit/public-key', tag: 'Audit', access: 'anyone',
       summary: "The public key that verifies the audit chain's checkpoints",
+      query: noParameters,
       success: { status: 200, description: 'Ed25519, SPKI PEM', schema: publicKeySchema },
       handler: async () => signer.publicKey,
     }),

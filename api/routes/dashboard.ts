@@ -7,7 +7,7 @@ import { finishedProjects, leadTimeCases } from '../../db/oversight';
 import { frameUse } from '../../db/readModel';
 import { adherence } from '../../oversight/adherence';
 import { leadTimeBreakdown } from '../../oversight/leadTimes';
-import { STAGES } from '../../workflows/types';
+import { STAGES, type Stage } from '../../workflows/types';
 import type { AppDeps } from '../app';
 import { defineOperation, type Operation } from '../operation';
 import { renderPage } from '../pages';
@@ -30,7 +30,7 @@ const adherenceFigures = {
 const benefitParts = z.object({ citizenBenefit: sekAmount, businessBenefit: sekAmount, operationCost: sekAmount, savingsPerYear: sekAmount });
 
 const dashboardSchema = z.object({
-  stages: z.record(z.enum(STAGES), count).describe('Cases per stage'),
+  stages: z.object(Object.fromEntries(STAGES.map((stage) => [stage, count])) as Record<Stage, typeof count>).describe('Cases per stage'),
   reports: z.object({
     overdue: count,
     escalated: count.describe('Open escalations: overdue past the escalation offset'),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { pingDatabase } from '../../db/client';
 import { queuedEmails } from '../../db/outbox';
 import type { AppDeps } from '../app';
-import { defineOperation, type Operation } from '../operation';
+import { defineOperation, noParameters, type Operation } from '../operation';
 import { HttpProblem } from '../problems';
 
 const CHECK_TIMEOUT_MS = 3_000;
@@ -64,6 +64,7 @@ export function metaOperations(deps: AppDeps, document: () => Record<string, unk
     defineOperation({
       id: 'liveness', method: 'get', path: '/healthz', tag: 'Operations', access: 'anyone',
       summary: 'Liveness: the process answers',
+      query: noParameters,
       success: { status: 200, description: 'Alive', schema: z.object({ status: z.literal('ok') }) },
       handler: async () => ({ status: 'ok' }),
     }),
@@ -73,6 +74,7 @@ export function metaOperations(deps: AppDeps, document: () => Record<string, unk
       description: 'Checked at most every 1.5 s. A 503 problem lists the same checks, with the ones down, and the mail queue; so does a '
         + 'process that is shutting down. Mail is reported (how many emails wait, since when) but does not decide readiness: steps go on '
         + 'while the mail server is away, and the queue is sent when it is back.',
+      query: noParameters,
       success: { status: 200, description: 'Ready', schema: readinessSchema },
       problems: ['unavailable'],
       handler: async () => {
@@ -86,6 +88,7 @@ export function metaOperations(deps: AppDeps, document: () => Record<string, unk
     defineOperation({
       id: 'openApiDocument', method: 'get', path: '/openapi.json', tag: 'Operations', access: 'anyone',
       summary: 'This OpenAPI 3.1 document',
+      query: noParameters,
       success: { status: 200, description: 'The document', schema: z.record(z.string(), z.unknown()) },
       handler: async () => document(),
     }),
