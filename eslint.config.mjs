@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 const determinism = 'Workflow code must be deterministic and free of I/O: do it in an activity';
 
 export default defineConfig(
-  { ignores: ['node_modules/', 'data/', '.tools/', 'dist/', 'bench/.build/', 'db/migrations/', 'coverage/'] },
+  { ignores: ['node_modules/', 'data/', '.tools/', 'dist/', 'bench/.build/', 'db/migrations/', 'coverage/', 'test-artifacts/'] },
   eslint.configs.recommended,
   tseslint.configs.recommended,
   {

@@ -72,7 +72,8 @@ export function createApp(given: AppDeps): Express {
   const deps: Services = { ...given, signer: given.signer ?? configuredSigner(given.config), limits: rateLimits(given.db, given.config.rateLimits) };
   const logger = deps.logger ?? pino({ level: deps.config.logLevel, serializers: errorSerializers });
   let document: Record<string, unknown> = {};
-  const meta = metaOperations(deps, () => document);
+  const verify = createVerifier(deps.config.jwt);
+  const meta = metaOperations(deps, () => document, verify);
   const ops = [
     ...meta,
     ...caseOperations(deps),
@@ -87,7 +88,7 @@ export function createApp(given: AppDeps): Express {
     ...runningProjectOperations(deps),
   ];
   document = openApiDocument(ops);
-  const mountDeps = { verify: createVerifier(deps.config.jwt), idempotency: idempotencyStore(deps.db, deps.config.idempotencyLeaseMs), limits: deps.limits };
+  const mountDeps = { verify, idempotency: idempotencyStore(deps.db, deps.config.idempotencyLeaseMs), limits: deps.limits };
 
   const app = express();
   app.use(pinoHttp({

@@ -6,7 +6,7 @@ import { randomBytes, webcrypto } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { JWT_SECRET_MIN_LENGTH, type Config } from '../config';
 import type { Actor } from '../workflows/types';
@@ -63,10 +63,29 @@ export async function signToken(jwt: Config['jwt'], claimed: Claims, expiresIn =
 
 export type Verifier = (token: string) => Promise<Actor>;
 
+/** The identity provider's keys could not be had: the provider's trouble, not the token's (503, not 401). */
+export class KeysUnavailable extends Error {}
+
+/**
+ * The provider's JWKS, fetched and cached by jose. A token naming a key the set lacks is the token's fault;
+ * anything else that fails (no answer, not 200, not a key set) means no token can be judged now.
+ */
+function providerKeys(url: string): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(new URL(url));
+  return async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (err) {
+      if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) throw err;
+      throw new KeysUnavailable("The identity provider's keys could not be fetched", { cause: err });
+    }
+  };
+}
+
 export function createVerifier(jwt: Config['jwt']): Verifier {
   // The secret imported once: jose imports bytes again for every token (~60 µs of each request's CPU).
   const key: Promise<webcrypto.CryptoKey> | JWTVerifyGetKey = jwt.jwksUrl
-    ? createRemoteJWKSet(new URL(jwt.jwksUrl))
+    ? providerKeys(jwt.jwksUrl)
     : webcrypto.subtle.importKey('raw', signingSecret(jwt), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   const options = {
     algorithms: jwt.jwksUrl ? ['RS256', 'PS256', 'ES256', 'EdDSA'] : ['HS256'],
@@ -91,7 +110,7 @@ declare global {
   }
 }
 
-/** Sets req.actor from the bearer token, or answers 401. */
+/** Sets req.actor from the bearer token, or answers 401 (503 when the provider's keys cannot be had). */
 export function authenticate(verify: Verifier): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const match = /^Bearer ([^\s]+)$/i.exec(req.headers.authorization ?? '');
@@ -102,7 +121,8 @@ export function authenticate(verify: Verifier): RequestHandler {
     }
     try {
       req.actor = await verify(match[1]);
-    } catch {
+    } catch (err) {
+      if (err instanceof KeysUnavailable) throw new HttpProblem('identity-provider-unavailable', `${err.message}; the token could not be checked`);
       res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
       throw new HttpProblem('unauthenticated', 'The token is invalid, expired, too old or lacks the required claims (sub, roles, exp, iat)');
     }

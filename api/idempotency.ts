@@ -75,7 +75,8 @@ export function idempotencyStore(db: Db, leaseMs: number): IdempotencyStore {
         await storeAnswer(db, principal, key, answer);
         return answer;
       } catch (err) {
-        if (err instanceof HttpProblem && err.status < 500) {
+        // A 429 says "not now", not what the request comes to: the key stays free for the retry.
+        if (err instanceof HttpProblem && err.status < 500 && err.status !== 429) {
           await storeAnswer(db, principal, key, { status: err.status, body: problemBody(req, err) });
         } else {
           // A database that does not answer cannot release it either; then the lease lapses on its own.

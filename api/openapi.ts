@@ -58,8 +58,9 @@ function problemsOf(op: Operation): ProblemKind[] {
   if (op.params || op.query || op.body) kinds.add('validation-failed');
   if (op.body) ['malformed-request', 'payload-too-large', 'unsupported-media-type'].forEach((k) => kinds.add(k as ProblemKind));
   if (takesIdempotencyKey(op)) ['idempotency-key-reused', 'in-progress', 'validation-failed', 'too-many-requests'].forEach((k) => kinds.add(k as ProblemKind));
-  // Everything a signed-in caller asks reads the database (the rate limits, the case, the lists).
-  if (op.access !== 'anyone') kinds.add('database-unavailable');
+  // Everything a signed-in caller asks reads the database (the rate limits, the case, the lists), and its token
+  // is checked against the identity provider's keys.
+  if (op.access !== 'anyone') ['database-unavailable', 'identity-provider-unavailable'].forEach((k) => kinds.add(k as ProblemKind));
   kinds.add('internal');
   return [...kinds];
 }

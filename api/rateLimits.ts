@@ -1,7 +1,8 @@
 // Limits against abuse, counted in the database so that every API process shares them (rate-limiter-flexible's
 // Drizzle store: one atomic upsert per request, on PostgreSQL and on embedded PGlite alike): POSTs per user
-// and minute, and receipts per recipient address and hour, so that no one can flood an organisation's
-// notice address. Over a limit: a 429 problem with Retry-After.
+// and minute, and receipts (new cases, each answered by email) per user and hour, so that no one can flood
+// an address with them. Per user, not per address: counted per address, one applicant could use up the
+// organisation's notice address and block every colleague. Over a limit: a 429 problem with Retry-After.
 import type { Response } from 'express';
 import { RateLimiterDrizzle, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config';
@@ -12,8 +13,8 @@ import { HttpProblem } from './problems';
 export interface RateLimits {
   /** Counts a POST of this user; throws the 429 problem (and sets Retry-After) when over the limit. */
   post(res: Response, userId: string): Promise<void>;
-  /** Counts a receipt to this address, likewise. */
-  receipt(res: Response, address: string): Promise<void>;
+  /** Counts a receipt this user causes, likewise. */
+  receipt(res: Response, userId: string): Promise<void>;
 }
 
 export function rateLimits(db: Db, limits: Config['rateLimits']): RateLimits {
@@ -37,6 +38,6 @@ export function rateLimits(db: Db, limits: Config['rateLimits']): RateLimits {
 
   return {
     post: (res, userId) => consume(posts, userId, res, `At most ${limits.postsPerMinute} requests a minute that change something`),
-    receipt: (res, address) => consume(receipts, address.trim().toLowerCase(), res, `At most ${limits.receiptsPerHour} receipts an hour to one address`),
+    receipt: (res, userId) => consume(receipts, userId, res, `At most ${limits.receiptsPerHour} new cases (each answered with a receipt) an hour for one user`),
   };
 }

@@ -51,7 +51,7 @@ export function caseOperations({ db, temporal, config, limits }: Services): Oper
       description: "An applicant's organisation is taken from the token; an officer names it (422 organisation-required without). The case is pinned to the rule set in force now. "
         + "An applicant's emails (the receipt first) go to their own address (the token's email) or the organisation's notice address: a "
         + 'contact.email that is neither is replaced by the token\'s email, or dropped when the token has none (then the notice address is used). '
-        + 'Receipts to one address are limited per hour (429).',
+        + 'New cases, each answered with a receipt, are limited per user and hour (429).',
       body: caseInput().meta({ id: 'CreateCaseInput' }),
       success: { status: 201, description: 'The new case', schema: caseViewSchema, linksById: ['getCase', 'caseHistory', ...ACTION_NAMES.map(actionOperationId)] },
       problems: ['forbidden', 'rule-violation', 'unavailable', 'engine-unavailable'],
@@ -65,8 +65,7 @@ export function caseOperations({ db, temporal, config, limits }: Services): Oper
         const known = await organisationById(db, organisation);
         if (!known) throw ruleProblem('organisation-unknown', `Unknown organisation ${organisation}`);
         const idea = hasRole(actor, 'officer') ? body : withOwnAddress(body, actor, known.email);
-        const receiptTo = idea.contact?.email ?? known.email;
-        if (receiptTo) await limits.receipt(res, receiptTo);
+        await limits.receipt(res, actor.id);
         const rules = await currentRuleSet(db);
         if (!rules) throw new HttpProblem('unavailable', 'No rule set is in force; an administrator must add one');
         const portfolios = await portfolioKinds(db);

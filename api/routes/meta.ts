@@ -1,8 +1,11 @@
 // Liveness, readiness and the OpenAPI document: open to anyone, mounted both under the base path and at the root.
+// Readiness tells a signed-in officer the mail queue too; a load balancer or a stranger learns only up or down.
 import { z } from 'zod';
 import { pingDatabase } from '../../db/client';
 import { queuedEmails } from '../../db/outbox';
+import type { Request } from 'express';
 import type { AppDeps } from '../app';
+import { hasRole, type Verifier } from '../auth';
 import { defineOperation, noParameters, type Operation } from '../operation';
 import { HttpProblem } from '../problems';
 
@@ -15,8 +18,9 @@ const mailSchema = z.object({
   queued: z.number().int().describe('Emails written by steps and not yet sent (pending or being sent)'),
   oldestQueuedAt: z.string().nullable().describe('ISO 8601 instant the oldest of them was queued'),
   oldestQueuedSeconds: z.number().int().nullable().describe('How long it has waited: a long wait means mail is not going out'),
-}).nullable().describe('The outbox (null when the database does not answer); mail never holds a case, so it does not decide readiness');
-const readinessSchema = z.object({ checks: z.array(checkSchema), mail: mailSchema });
+}).nullable().describe('The outbox (null when the database does not answer); mail never holds a case, so it does not decide readiness. '
+  + 'Only for a caller with an officer\'s bearer token');
+const readinessSchema = z.object({ checks: z.array(checkSchema), mail: mailSchema.optional() });
 type Readiness = z.infer<typeof readinessSchema>;
 
 /** Up when the probe answers within the timeout. */
@@ -58,7 +62,14 @@ function cachedReadiness(deps: Pick<AppDeps, 'db' | 'temporal'>): () => Promise<
   };
 }
 
-export function metaOperations(deps: AppDeps, document: () => Record<string, unknown>): Operation[] {
+/** Whether the request carries a valid officer's token; any other (or none) is simply not an officer here. */
+async function askedByOfficer(req: Request, verify: Verifier): Promise<boolean> {
+  const match = /^Bearer ([^\s]+)$/i.exec(req.headers.authorization ?? '');
+  if (!match) return false;
+  return verify(match[1]).then((actor) => hasRole(actor, 'officer'), () => false);
+}
+
+export function metaOperations(deps: AppDeps, document: () => Record<string, unknown>, verify: Verifier): Operation[] {
   const readiness = cachedReadiness(deps);
   return [
     defineOperation({
@@ -73,13 +84,14 @@ export function metaOperations(deps: AppDeps, document: () => Record<string, unk
       summary: 'Readiness: the database and the workflow engine answer; the mail queue is reported',
       description: 'Checked at most every 1.5 s. A 503 problem lists the same checks, with the ones down, and the mail queue; so does a '
         + 'process that is shutting down. Mail is reported (how many emails wait, since when) but does not decide readiness: steps go on '
-        + 'while the mail server is away, and the queue is sent when it is back.',
+        + 'while the mail server is away, and the queue is sent when it is back. The mail queue is told only to an officer who sends a bearer token.',
       query: noParameters,
       success: { status: 200, description: 'Ready', schema: readinessSchema },
       problems: ['unavailable'],
-      handler: async () => {
-        const result = await readiness();
-        const down = result.checks.filter((c) => !c.up).map((c) => c.name);
+      handler: async ({ req }) => {
+        const { checks, mail } = await readiness();
+        const result = await askedByOfficer(req, verify) ? { checks, mail } : { checks };
+        const down = checks.filter((c) => !c.up).map((c) => c.name);
         if (deps.lifecycle?.draining) throw new HttpProblem('unavailable', 'Shutting down', result);
         if (down.length > 0) throw new HttpProblem('unavailable', `Not reachable: ${down.join(', ')}`, result);
         return result;

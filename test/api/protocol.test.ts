@@ -42,8 +42,9 @@ describe('liveness and readiness', () => {
     }
   });
 
-  test('readyz: ready with the database and the engine up, mail reported beside them, also with the mail server away', async () => {
-    const up = await request(h.app).get('/api/v1/readyz');
+  test('readyz: ready with the database and the engine up, mail reported beside them to an officer, also with the mail server away', async () => {
+    const officer = await h.auth('officer');
+    const up = await request(h.app).get('/api/v1/readyz').set('Authorization', officer);
     expect(up.status).toBe(200);
     expect(up.body.checks).toEqual([{ name: 'database', up: true }, { name: 'temporal', up: true }]);
     // Nothing sent in this file yet: an empty queue.
@@ -51,11 +52,20 @@ describe('liveness and readiness', () => {
 
     await h.smtp.stop();
     try {
-      const away = await request(createApp(h.deps)).get('/readyz');
+      const away = await request(createApp(h.deps)).get('/readyz').set('Authorization', officer);
       expect(away.status).toBe(200);
       expect(away.body).toEqual(up.body);
     } finally {
       await h.smtp.start();
+    }
+  });
+
+  test('readyz: the mail queue is for officers; a load balancer, a stranger with a forged token or an applicant learns up or down', async () => {
+    for (const authorization of [undefined, 'Bearer not-a-token', await h.auth('applicant'), await h.auth('auditor')]) {
+      const req = request(h.app).get('/readyz');
+      const res = await (authorization ? req.set('Authorization', authorization) : req);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ checks: [{ name: 'database', up: true }, { name: 'temporal', up: true }] });
     }
   });
 
@@ -68,7 +78,7 @@ describe('liveness and readiness', () => {
   test('readyz: a database that refuses connections is a 503 problem naming it, without mail figures', async () => {
     const gone = openDatabase({ url: 'postgres://nobody@127.0.0.1:1/none' });
     try {
-      const down = await request(createApp({ ...h.deps, db: gone.db })).get('/readyz');
+      const down = await request(createApp({ ...h.deps, db: gone.db })).get('/readyz').set('Authorization', await h.auth('officer'));
       expectProblem(down, 503, 'unavailable');
       expect(down.body).toMatchObject({ checks: [{ name: 'database', up: false }, { name: 'temporal', up: true }], mail: null });
     } finally {

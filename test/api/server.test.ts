@@ -41,7 +41,7 @@ test('startApi serves a ready API; a token from `npm run token` is accepted', as
     const base = `http://127.0.0.1:${port}`;
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ checks: [{ name: 'database', up: true }, { name: 'temporal', up: true }], mail: { queued: 0 } });
+    expect(await ready.json()).toEqual({ checks: [{ name: 'database', up: true }, { name: 'temporal', up: true }] });
 
     const token = execFileSync(process.execPath, [require.resolve('tsx/cli'), 'scripts/token.ts', '--role', 'officer', '--sub', 'karin', '--name', 'Karin H'], {
       cwd: path.resolve(__dirname, '../..'), env: { ...process.env, ...vars, NODE_OPTIONS: '' }, encoding: 'utf8',

@@ -87,6 +87,35 @@ describe('with a JWKS', () => {
   });
 });
 
+describe('an identity provider whose keys cannot be had', () => {
+  /** The API with the provider's JWKS at this URL. */
+  const appWith = (url: string) => createApp({ ...h.deps, config: loadConfig({ JWT_JWKS_URL: url, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, LOG_LEVEL: 'silent', DATA_DIR: h.config.dataDir }) });
+
+  test('a provider that does not answer, or answers with an error, is a 503 with Retry-After: the token is not judged', async () => {
+    const failing = http.createServer((_, res) => { res.statusCode = 500; res.end('down'); });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/jwks`;
+    await new Promise((resolve) => closed.close(resolve));
+    try {
+      for (const url of [`http://127.0.0.1:${(failing.address() as AddressInfo).port}/jwks`, closedUrl]) {
+        const res = await status(appWith(url), await token());
+        expectProblem(res, 503, 'identity-provider-unavailable');
+        expect(res.headers['retry-after']).toMatch(/^\d+$/);
+      }
+    } finally {
+      await new Promise((resolve) => failing.close(resolve));
+    }
+  });
+
+  test('a token naming a key the provider does not have is still a 401', async () => {
+    const res = await status(providerApp(), await new SignJWT({ sub: 'karin', roles: ['officer'], iss: ISSUER, aud: AUDIENCE, iat: now(), exp: now() + 3600 })
+      .setProtectedHeader({ alg: 'ES256', kid: 'another-key' }).sign(otherKey));
+    expectProblem(res, 401, 'unauthenticated');
+  });
+});
+
 describe('the configuration refuses', () => {
   test('a JWKS without issuer or audience', () => {
     expect(() => loadConfig({ JWT_JWKS_URL: 'https://login.stockholm.example/jwks', JWT_ISSUER: ISSUER })).toThrow(/JWT_ISSUER and JWT_AUDIENCE must be set/);
