@@ -39,8 +39,8 @@ export function retryId(req: Request, principal: string): string | undefined {
 const RENEWALS_PER_LEASE = 3;
 
 /** Renews the claim while run() runs; a failed renewal is tried again at the next tick (the lease outlives two). */
-async function whileLeased<T>(db: Db, principal: string, key: string, leaseMs: number, run: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => { renewIdempotencyLease(db, principal, key, leaseMs).catch(() => undefined); }, leaseMs / RENEWALS_PER_LEASE);
+async function whileLeased<T>(db: Db, principal: string, key: string, holder: string, leaseMs: number, run: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => { renewIdempotencyLease(db, principal, key, holder, leaseMs).catch(() => undefined); }, leaseMs / RENEWALS_PER_LEASE);
   timer.unref();
   try {
     return await run();
@@ -57,7 +57,8 @@ export function idempotencyStore(db: Db, leaseMs: number): IdempotencyStore {
         throw new HttpProblem('validation-failed', 'Idempotency-Key must be 1-200 visible ASCII characters', { errors: [{ path: 'header.Idempotency-Key', message: 'invalid' }] });
       }
       const hash = requestHash(req);
-      if (!(await claimIdempotencyKey(db, principal, key, hash, leaseMs))) {
+      const holder = await claimIdempotencyKey(db, principal, key, hash, leaseMs);
+      if (holder === undefined) {
         const earlier = await earlierRequest(db, principal, key);
         if (!earlier) throw new HttpProblem('in-progress', 'The request with this Idempotency-Key just finished; retry', {}, 1);
         if (earlier.requestHash !== hash) {
@@ -71,16 +72,17 @@ export function idempotencyStore(db: Db, leaseMs: number): IdempotencyStore {
         return { status: earlier.status, body: earlier.body };
       }
       try {
-        const answer = { status: successStatus, body: await whileLeased(db, principal, key, leaseMs, run) };
-        await storeAnswer(db, principal, key, answer);
+        const answer = { status: successStatus, body: await whileLeased(db, principal, key, holder, leaseMs, run) };
+        // Not stored when a retry took the request over meanwhile: the successor's answer is the key's.
+        await storeAnswer(db, principal, key, holder, answer);
         return answer;
       } catch (err) {
         // A 429 says "not now", not what the request comes to: the key stays free for the retry.
         if (err instanceof HttpProblem && err.status < 500 && err.status !== 429) {
-          await storeAnswer(db, principal, key, { status: err.status, body: problemBody(req, err) });
+          await storeAnswer(db, principal, key, holder, { status: err.status, body: problemBody(req, err) });
         } else {
           // A database that does not answer cannot release it either; then the lease lapses on its own.
-          await releaseIdempotencyKey(db, principal, key).catch(() => undefined);
+          await releaseIdempotencyKey(db, principal, key, holder).catch(() => undefined);
         }
         throw err;
       }

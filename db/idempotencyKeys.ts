@@ -1,5 +1,8 @@
 // The rows behind Idempotency-Key (api/idempotency.ts): one per caller and key, claimed by the first
-// request with a placeholder and then holding that request's answer.
+// request with a placeholder and then holding that request's answer. Each claim carries its holder's id:
+// a process that lost its lease (it stalled, and a retry took the request over) can no longer renew,
+// answer or release it, so it cannot overwrite its successor's answer.
+import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { idempotencyKeys } from './schema';
@@ -11,32 +14,37 @@ export interface StoredAnswer { status: number; body: unknown }
 
 const keyRow = (principal: string, key: string) => and(eq(idempotencyKeys.principal, principal), eq(idempotencyKeys.key, key));
 
+/** The key's row while this holder's claim on it is running. */
+const heldBy = (principal: string, key: string, holder: string) => and(keyRow(principal, key), eq(idempotencyKeys.status, IN_PROGRESS), eq(idempotencyKeys.holder, holder));
+
 const leaseFromNow = (leaseMs: number) => sql`now() + make_interval(secs => ${leaseMs / 1000})`;
 
 /**
- * True when this request now holds the key, leased for leaseMs: it is the first, or the earlier claim's lease
- * lapsed (its process died) and this one takes over. With the same request hash only: another body is refused.
+ * The holder's id when this request now holds the key, leased for leaseMs: it is the first, or the earlier
+ * claim's lease lapsed (its process died or stalled) and this one takes over; undefined when it does not.
+ * With the same request hash only: another body is refused.
  */
-export async function claimIdempotencyKey(db: Db, principal: string, key: string, requestHash: string, leaseMs: number): Promise<boolean> {
+export async function claimIdempotencyKey(db: Db, principal: string, key: string, requestHash: string, leaseMs: number): Promise<string | undefined> {
+  const holder = randomUUID();
   const inserted = await db.insert(idempotencyKeys)
-    .values({ principal, key, requestHash, status: IN_PROGRESS, body: {}, leaseUntil: leaseFromNow(leaseMs) })
+    .values({ principal, key, requestHash, status: IN_PROGRESS, body: {}, leaseUntil: leaseFromNow(leaseMs), holder })
     .onConflictDoNothing()
     .returning({ key: idempotencyKeys.key });
-  if (inserted.length > 0) return true;
+  if (inserted.length > 0) return holder;
   const takenOver = await db.update(idempotencyKeys)
-    .set({ leaseUntil: leaseFromNow(leaseMs) })
+    .set({ leaseUntil: leaseFromNow(leaseMs), holder })
     .where(and(
       keyRow(principal, key), eq(idempotencyKeys.status, IN_PROGRESS), eq(idempotencyKeys.requestHash, requestHash),
       sql`coalesce(${idempotencyKeys.leaseUntil}, ${idempotencyKeys.createdAt}) < now()`,
     ))
     .returning({ key: idempotencyKeys.key });
-  return takenOver.length > 0;
+  return takenOver.length > 0 ? holder : undefined;
 }
 
-/** Keeps a running request's claim: true while it still holds it. */
-export async function renewIdempotencyLease(db: Db, principal: string, key: string, leaseMs: number): Promise<boolean> {
+/** Keeps a running request's claim: true while this holder still holds it. */
+export async function renewIdempotencyLease(db: Db, principal: string, key: string, holder: string, leaseMs: number): Promise<boolean> {
   const renewed = await db.update(idempotencyKeys).set({ leaseUntil: leaseFromNow(leaseMs) })
-    .where(and(keyRow(principal, key), eq(idempotencyKeys.status, IN_PROGRESS)))
+    .where(heldBy(principal, key, holder))
     .returning({ key: idempotencyKeys.key });
   return renewed.length > 0;
 }
@@ -53,11 +61,15 @@ export async function earlierRequest(db: Db, principal: string, key: string): Pr
   return earlier && { ...earlier, leaseSeconds: Number(earlier.leaseSeconds) };
 }
 
-export async function storeAnswer(db: Db, principal: string, key: string, answer: StoredAnswer): Promise<void> {
-  await db.update(idempotencyKeys).set({ status: answer.status, body: answer.body ?? null, leaseUntil: null }).where(keyRow(principal, key));
+/** Keeps the answer as the key's, if this holder still holds the claim: true when it did. */
+export async function storeAnswer(db: Db, principal: string, key: string, holder: string, answer: StoredAnswer): Promise<boolean> {
+  const stored = await db.update(idempotencyKeys).set({ status: answer.status, body: answer.body ?? null, leaseUntil: null })
+    .where(heldBy(principal, key, holder))
+    .returning({ key: idempotencyKeys.key });
+  return stored.length > 0;
 }
 
-/** Frees the key, so that a retry runs the request again. */
-export async function releaseIdempotencyKey(db: Db, principal: string, key: string): Promise<void> {
-  await db.delete(idempotencyKeys).where(keyRow(principal, key));
+/** Frees the key, if this holder still holds it, so that a retry runs the request again. */
+export async function releaseIdempotencyKey(db: Db, principal: string, key: string, holder: string): Promise<void> {
+  await db.delete(idempotencyKeys).where(heldBy(principal, key, holder));
 }

@@ -263,4 +263,6 @@ export const idempotencyKeys = pgTable('idempotency_keys', {
   createdAt: instant('created_at').notNull().defaultNow(),
   /** While the request runs, the process serving it renews this; once it lapses (the process died) a retry takes over. */
   leaseUntil: instant('lease_until'),
+  /** Who holds the claim: a random id per claim, so a process whose lease was taken over cannot renew, answer or release it. */
+  holder: text('holder'),
 }, (t) => [primaryKey({ columns: [t.principal, t.key] })]);
