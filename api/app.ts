@@ -10,7 +10,8 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { configuredSigner, type CheckpointSigner } from '../platform/auditChain';
 import { errorSerializers } from '../platform/errors';
-import { createVerifier } from './auth';
+import { delegationTiers } from '../db/referenceData';
+import { createVerifier, knownTiers } from './auth';
 import { benchRoutes } from './benchRoutes';
 import { idempotencyStore } from './idempotency';
 import { rateLimits, type RateLimits } from './rateLimits';
@@ -72,7 +73,7 @@ export function createApp(given: AppDeps): Express {
   const deps: Services = { ...given, signer: given.signer ?? configuredSigner(given.config), limits: rateLimits(given.db, given.config.rateLimits) };
   const logger = deps.logger ?? pino({ level: deps.config.logLevel, serializers: errorSerializers });
   let document: Record<string, unknown> = {};
-  const verify = createVerifier(deps.config.jwt);
+  const verify = createVerifier(deps.config.jwt, knownTiers(() => delegationTiers(deps.db)));
   const meta = metaOperations(deps, () => document, verify);
   const ops = [
     ...meta,

@@ -9,6 +9,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { JWT_SECRET_MIN_LENGTH, type Config } from '../config';
+import { databaseUnreachable } from '../db/client';
 import type { Actor } from '../workflows/types';
 import { ROLES, type Role } from '../workflows/vocabulary';
 import { HttpProblem } from './problems';
@@ -82,7 +83,27 @@ function providerKeys(url: string): JWTVerifyGetKey {
   };
 }
 
-export function createVerifier(jwt: Config['jwt']): Verifier {
+/** A token naming a decider tier no rule set knows: the token's fault (401), never a decider of any amount. */
+class UnknownTier extends Error {}
+
+/** How soon a tier missing from the cached list is looked up again (a rule set added in another process). */
+const TIER_RECHECK_MS = 1_000;
+
+/**
+ * The delegation tiers the rule sets name, read once and again when a token names one not among them (at
+ * most every TIER_RECHECK_MS, so a stream of forged tiers costs the database little).
+ */
+export function knownTiers(load: () => Promise<string[]>): (tier: string) => Promise<boolean> {
+  let cached: { at: number; tiers: Promise<Set<string>> } | undefined;
+  const read = () => { cached = { at: Date.now(), tiers: load().then((t) => new Set(t)) }; cached.tiers.catch(() => { cached = undefined; }); return cached.tiers; };
+  return async (tier) => {
+    if ((await (cached?.tiers ?? read())).has(tier)) return true;
+    return cached !== undefined && Date.now() - cached.at >= TIER_RECHECK_MS ? (await read()).has(tier) : false;
+  };
+}
+
+/** isTier: whether a delegation tier exists (knownTiers); a decider role naming another is refused. */
+export function createVerifier(jwt: Config['jwt'], isTier: (tier: string) => Promise<boolean>): Verifier {
   // The secret imported once: jose imports bytes again for every token (~60 µs of each request's CPU).
   const key: Promise<webcrypto.CryptoKey> | JWTVerifyGetKey = jwt.jwksUrl
     ? providerKeys(jwt.jwksUrl)
@@ -99,6 +120,9 @@ export function createVerifier(jwt: Config['jwt']): Verifier {
   return async (token) => {
     const { payload } = typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, await key, options);
     const c = claims.parse(payload);
+    for (const role of c.roles) {
+      if (role.startsWith('decider:') && !(await isTier(role.slice('decider:'.length)))) throw new UnknownTier(`no rule set has the tier of ${role}`);
+    }
     return { id: c.sub, name: c.name ?? c.sub, email: c.email, roles: c.roles, org: c.org };
   };
 }
@@ -123,8 +147,12 @@ export function authenticate(verify: Verifier): RequestHandler {
       req.actor = await verify(match[1]);
     } catch (err) {
       if (err instanceof KeysUnavailable) throw new HttpProblem('identity-provider-unavailable', `${err.message}; the token could not be checked`);
+      // The tiers could not be read: the database's trouble, answered as such (503).
+      if (databaseUnreachable(err)) throw err;
       res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
-      throw new HttpProblem('unauthenticated', 'The token is invalid, expired, too old or lacks the required claims (sub, roles, exp, iat)');
+      throw new HttpProblem('unauthenticated', err instanceof UnknownTier
+        ? `The token names a decider tier no rule set has: ${err.message}`
+        : 'The token is invalid, expired, too old or lacks the required claims (sub, roles, exp, iat)');
     }
     next();
   };

@@ -161,6 +161,13 @@ export async function currentRuleSet(db: Db): Promise<typeof ruleSets.$inferSele
   return latest;
 }
 
+/** Every delegation tier a rule set names: the decider roles (decider:<tier>) the service knows. */
+export async function delegationTiers(db: Db): Promise<string[]> {
+  // A handful of rule sets in a programme's life: read whole.
+  const rows = await db.select({ rules: ruleSets.rules }).from(ruleSets);
+  return [...new Set(rows.flatMap((r) => r.rules.delegation.map((d) => d.tier)))];
+}
+
 /** Adds a rule set as the next version. */
 export async function addRuleSet(db: Db, rules: Omit<RuleSet, 'version'>, actor: Actor): Promise<{ version: number }> {
   return db.transaction(async (tx) => {

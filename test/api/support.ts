@@ -50,7 +50,7 @@ export interface ApiHarness {
   smtp: TestSmtpServer;
   /** `Authorization` header value for a caller. */
   auth(who: CallerName | Claims): Promise<string>;
-  get(url: string, who?: CallerName): Promise<request.Response>;
+  get(url: string, who?: CallerName | Claims): Promise<request.Response>;
   post(url: string, who: CallerName | Claims, body?: unknown, headers?: Record<string, string>): Promise<request.Response>;
   /** Stops the worker (no one polls the task queue: the engine takes updates but nothing answers them), or starts one. */
   stopWorker(): Promise<void>;

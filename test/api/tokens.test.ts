@@ -116,6 +116,33 @@ describe('an identity provider whose keys cannot be had', () => {
   });
 });
 
+describe('decider tiers', () => {
+  const decider = (tier: string) => ({ sub: `d-${tier}`, name: 'Beslutsfattare', roles: [`decider:${tier}`] });
+
+  test('a decider role naming a tier no rule set has is refused; the rule sets\' own tiers are accepted', async () => {
+    expect((await h.get('/api/v1/cases', decider('stadsdirektor'))).status).toBe(200);
+    const forged = await h.get('/api/v1/cases', decider('made-up'));
+    expectProblem(forged, 401, 'unauthenticated');
+    expect(forged.body.detail).toContain('decider:made-up');
+  });
+
+  test("a tier a new rule set adds is known from then on, in every API process", async () => {
+    const tier = 'bitradande-stadsdirektor';
+    expectProblem(await h.get('/api/v1/cases', decider(tier)), 401, 'unauthenticated');
+    const current = (await h.get('/api/v1/rule-sets/current', 'admin')).body as Record<string, unknown> & { delegation: unknown[] };
+    const rules = Object.fromEntries(Object.entries(current).filter(([field]) => !['version', 'createdAt', 'createdBy'].includes(field)));
+    const added = await h.post('/api/v1/rule-sets', 'admin', { ...rules, delegation: [{ tier, upTo: 3_000_000 }, ...current.delegation] });
+    expect(added.status).toBe(201);
+    // A tier missing from a process's list is looked up again at most every second.
+    let status = 0;
+    for (let i = 0; i < 40 && status !== 200; i++) {
+      status = (await h.get('/api/v1/cases', decider(tier))).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe(200);
+  });
+});
+
 describe('the configuration refuses', () => {
   test('a JWKS without issuer or audience', () => {
     expect(() => loadConfig({ JWT_JWKS_URL: 'https://login.stockholm.example/jwks', JWT_ISSUER: ISSUER })).toThrow(/JWT_ISSUER and JWT_AUDIENCE must be set/);
