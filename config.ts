@@ -92,6 +92,8 @@ const schema = z.object({
 
   AUDIT_SIGNING_KEY_FILE: optionalString,
   AUDIT_CHECKPOINT_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).default(60),
+  /** Comma-separated PEM files of the public keys that signed before a key change. */
+  AUDIT_RETIRED_PUBLIC_KEY_FILES: z.string().transform((text) => text.split(',').map((f) => f.trim()).filter((f) => f !== '')).optional(),
   /** Comma-separated id:key pairs, each key 32 bytes in base64; the first one encrypts, all of them decrypt. */
   PAYLOAD_ENCRYPTION_KEYS: z.string().transform((text, ctx) => {
     const keys = text.split(',').map((pair) => pair.trim().split(':'));
@@ -188,6 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       /** Ed25519, PKCS#8 PEM; kept outside the database. The embedded default generates it under DATA_DIR. */
       signingKeyFile: e.AUDIT_SIGNING_KEY_FILE ?? path.join(dataDir, 'audit-signing-key.pem'),
       generateSigningKey: e.AUDIT_SIGNING_KEY_FILE === undefined,
+      /** Public keys of earlier signing keys: still published, and still verifying the checkpoints they signed. */
+      retiredPublicKeyFiles: e.AUDIT_RETIRED_PUBLIC_KEY_FILES ?? [],
       /** 0: checkpoints only on demand. */
       checkpointIntervalMs: e.AUDIT_CHECKPOINT_INTERVAL_MINUTES * 60_000,
     },

@@ -51,32 +51,44 @@ export interface Checkpoint {
   signature: string;
 }
 
-export interface PublicKeyInfo { keyId: string; algorithm: 'Ed25519'; publicKey: string }
+/** fingerprint: the sha256 of the key (SPKI DER), hex: what an auditor compares with the key they were given. */
+export interface PublicKeyInfo { keyId: string; fingerprint: string; algorithm: 'Ed25519'; publicKey: string }
 
 /** The exact bytes a checkpoint's signature covers. */
 export const checkpointPayload = (c: Omit<Checkpoint, 'signature'>): Buffer =>
   Buffer.from(canonicalJson({ seq: c.seq, hash: c.hash, at: c.at, keyId: c.keyId }), 'utf8');
 
-/** A key's id: the start of the sha256 of its public key (SPKI DER), so any holder of the key can compute it. */
-export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+/** A public key's fingerprint: the sha256 of its SPKI DER, hex. */
+export function fingerprintOf(publicKey: KeyObject): string {
+  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
 }
 
+/** A key's id: the start of its fingerprint, so any holder of the key can compute it. */
+export const keyIdOf = (publicKey: KeyObject): string => fingerprintOf(publicKey).slice(0, 16);
+
 export function publicKeyInfo(publicKey: KeyObject): PublicKeyInfo {
-  return { keyId: keyIdOf(publicKey), algorithm: 'Ed25519', publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+  return { keyId: keyIdOf(publicKey), fingerprint: fingerprintOf(publicKey), algorithm: 'Ed25519', publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
 }
+
+/** A signature over a record's canonical JSON, and the key that made it. */
+export interface RecordSignature { keyId: string; signature: string }
 
 export interface CheckpointSigner {
   keyId: string;
   publicKey: PublicKeyInfo;
+  /** Every key this service publishes: the signing key's first, then the retired ones that signed before it. */
+  published: PublicKeyInfo[];
   sign(head: { seq: number; hash: string; at: string }): Checkpoint;
+  /** Signs a record (an export's summary): Ed25519 over its canonical JSON. */
+  signRecord(record: object): RecordSignature;
 }
 
 /**
  * The signing key from a PKCS#8 PEM file. `generate`: create the file (0600, in a 0700 directory) when it is
- * missing, as the embedded default does under DATA_DIR; a configured file must exist.
+ * missing, as the embedded default does under DATA_DIR; a configured file must exist. `retired`: PEM texts of
+ * the public keys of earlier signing keys, published beside this one.
  */
-export function loadCheckpointSigner(file: string, { generate }: { generate: boolean }): CheckpointSigner {
+export function loadCheckpointSigner(file: string, { generate, retired = [] }: { generate: boolean; retired?: string[] }): CheckpointSigner {
   if (generate && !fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const { privateKey } = generateKeyPairSync('ed25519');
@@ -96,30 +108,51 @@ export function loadCheckpointSigner(file: string, { generate }: { generate: boo
   if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`The audit signing key ${file} is not an Ed25519 key`);
   const publicKey = createPublicKey(privateKey);
   const keyId = keyIdOf(publicKey);
+  const current = publicKeyInfo(publicKey);
   return {
     keyId,
-    publicKey: publicKeyInfo(publicKey),
+    publicKey: current,
+    published: [current, ...[...publicKeysFrom(retired).values()].map(publicKeyInfo).filter((k) => k.keyId !== keyId)],
     sign(head) {
       const unsigned = { seq: head.seq, hash: head.hash, at: head.at, keyId };
       return { ...unsigned, signature: sign(null, checkpointPayload(unsigned), privateKey).toString('base64') };
+    },
+    signRecord(record) {
+      return { keyId, signature: sign(null, Buffer.from(canonicalJson(record), 'utf8'), privateKey).toString('base64') };
     },
   };
 }
 
 /** The configured signer: AUDIT_SIGNING_KEY_FILE, or the key the embedded default keeps under DATA_DIR. */
-export const configuredSigner = ({ audit }: Pick<Config, 'audit'>): CheckpointSigner =>
-  loadCheckpointSigner(audit.signingKeyFile, { generate: audit.generateSigningKey });
+export const configuredSigner = ({ audit }: Pick<Config, 'audit'>): CheckpointSigner => loadCheckpointSigner(audit.signingKeyFile, {
+  generate: audit.generateSigningKey,
+  retired: audit.retiredPublicKeyFiles.map((file) => fs.readFileSync(file, 'utf8')),
+});
 
-/** Public keys by id, from PEM texts (SPKI) or the JSON that GET /audit/public-key answers. */
+/** Public keys by id, from PEM texts (SPKI) or the JSON that GET /audit/public-key answers (with its retired keys). */
 export function publicKeysFrom(texts: string[]): Map<string, KeyObject> {
   const keys = new Map<string, KeyObject>();
-  for (const text of texts) {
-    const pem = text.trim().startsWith('{') ? (JSON.parse(text) as PublicKeyInfo).publicKey : text;
+  const pems = texts.flatMap((text) => {
+    if (!text.trim().startsWith('{')) return [text];
+    const published = JSON.parse(text) as PublicKeyInfo & { retired?: PublicKeyInfo[] };
+    return [published.publicKey, ...(published.retired ?? []).map((k) => k.publicKey)];
+  });
+  for (const pem of pems) {
     const key = createPublicKey(pem);
     if (key.asymmetricKeyType !== 'ed25519') throw new Error('a public key that is not Ed25519');
     keys.set(keyIdOf(key), key);
   }
   return keys;
+}
+
+/** Whether a record's signature verifies with the key it names, among those given. */
+export function recordSignatureValid(record: object, { keyId, signature }: RecordSignature, keys: Map<string, KeyObject>): boolean {
+  const key = keys.get(keyId);
+  try {
+    return key !== undefined && verify(null, Buffer.from(canonicalJson(record), 'utf8'), key, Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
 }
 
 export function checkpointSignatureValid(c: Checkpoint, keys: Map<string, KeyObject>): boolean {

@@ -2,8 +2,11 @@
 // by `npm run verify-export`, which checks it with no database (platform/auditChain.ts).
 //
 // Every format holds, in this order: the events (rows of the chain), the checkpoints signed up to the
-// export's head, and a closing summary (when, up to which row, how many events, the filter, the public keys).
-// A file cut short lacks the summary and is refused as incomplete.
+// export's head, and a closing summary (when, up to which row, how many events and a digest of their hashes,
+// the filter, the public keys), signed with the audit key. A file cut short lacks the summary and is refused
+// as incomplete; one with events removed (and the summary edited to agree) no longer matches the signature.
+// Verification trusts only a key the verifier brings (a public key file, or the fingerprint of a key the
+// export carries): a key taken from the file itself would vouch for a forger's file as well.
 // - JSON: { "items": [event...], "checkpoints": [checkpoint...], "export": summary }
 // - NDJSON: one event per line, then one { "checkpoint": ... } line each, then { "export": ... }
 // - CSV: a `record` column (event, checkpoint, export) before the event's columns, then keyId and signature.
@@ -12,10 +15,12 @@
 //   Fields are neutralised against spreadsheet formulas: a text starting with = + - @ (or a tab or CR) gets
 //   a leading apostrophe, and so does one already starting with an apostrophe, so that exactly one leading
 //   apostrophe is removed when read back.
+import { createHash, createPublicKey } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { stringify, type Stringifier } from 'csv-stringify';
 import {
-  ChainCheck, publicKeysFrom, type AuditContent, type ChainVerdict, type Checkpoint, type PublicKeyInfo,
+  ChainCheck, fingerprintOf, keyIdOf, publicKeysFrom, recordSignatureValid, type AuditContent, type ChainVerdict, type Checkpoint, type PublicKeyInfo,
+  type RecordSignature,
 } from './auditChain';
 
 /** An event as exported (and as the API's AuditEvent gives it out). */
@@ -36,15 +41,27 @@ export interface ExportedEvent {
   hash: string;
 }
 
-export interface ExportSummary {
+export interface UnsignedSummary {
   exportedAt: string;
   /** The chain's last row when the export began: events and checkpoints beyond it are not in the file. */
   head: number;
   events: number;
+  /** sha256 over the events' hashes in file order (eventsDigest): which rows the file holds. */
+  digest: string;
   /** No filter: the file holds the whole chain up to head, so links and removals from the end can be checked. */
   complete: boolean;
   filter: Record<string, string>;
+  /** The keys the service publishes: the signing key's first. */
   publicKeys: PublicKeyInfo[];
+}
+
+/** The summary and its signature (over the canonical JSON of the rest). */
+export type ExportSummary = UnsignedSummary & RecordSignature;
+
+/** The digest of an export's events, fed one hash at a time as they are written. */
+export function eventsDigest(): { add(hash: string): void; hex(): string } {
+  const sha = createHash('sha256');
+  return { add: (hash) => { sha.update(`${hash}\n`); }, hex: () => sha.digest('hex') };
 }
 
 export const CSV_COLUMNS = [
@@ -174,24 +191,49 @@ const REASONS: Record<NonNullable<ChainVerdict['reason']>, string> = {
   link: 'it does not follow the row before it (a row was changed, removed or reordered)',
   'checkpoint-mismatch': 'the chain no longer matches a signed checkpoint (rows up to it were rewritten); this is the first row the last matching checkpoint does not cover',
   'rows-missing-at-end': 'a signed checkpoint names this row, but the export ends before it (rows were removed from the end)',
-  'checkpoint-signature': 'the checkpoint signing this row does not verify with the public key (forged or altered)',
+  'checkpoint-signature': 'the checkpoint signing this row does not verify with a trusted key (forged or altered)',
 };
 
+/** What the verifier brings: public keys (PEM, or the JSON of GET /audit/public-key) and fingerprints of keys the export carries. */
+export interface Trust { publicKeys: string[]; fingerprints: string[] }
+
+/** The keys the verifier trusts: those given, and those of the export whose fingerprint was given. */
+function trustedKeys(summary: ExportSummary, trust: Trust) {
+  const keys = publicKeysFrom(trust.publicKeys);
+  const wanted = new Set(trust.fingerprints.map((f) => f.toLowerCase()));
+  for (const info of summary.publicKeys ?? []) {
+    try {
+      const key = createPublicKey(info.publicKey);
+      if (wanted.has(fingerprintOf(key))) keys.set(keyIdOf(key), key);
+    } catch {
+      // Not a key: nothing to trust.
+    }
+  }
+  return keys;
+}
+
 /**
- * Verifies an export: each row's hash, the links (a complete export), each checkpoint's signature against the
- * given public keys (PEM or the JSON of GET /audit/public-key; without any, the keys in the export itself),
- * that the rows still match the checkpoints, and that the export reaches the last one.
+ * Verifies an export against the keys the verifier trusts: the summary's signature (so the count and the digest
+ * of the rows are the service's), that the file holds exactly those rows, each row's hash, the links (a
+ * complete export), each checkpoint's signature, that the rows still match the checkpoints, and that the export
+ * reaches the last one.
  */
-export function verifyExport(parsed: ParsedExport, publicKeyTexts: string[]): ExportVerdict {
+export function verifyExport(parsed: ParsedExport, trust: Trust): ExportVerdict {
   const { summary } = parsed;
-  const none = { checked: 0, checkpoints: 0, complete: false };
-  if (!summary) {
-    return { ok: false, ...none, firstBrokenSeq: null, reason: null, message: 'The export has no closing summary: the file is incomplete (cut short?)' };
+  const refused = (message: string): ExportVerdict => ({ ok: false, checked: 0, checkpoints: 0, complete: false, firstBrokenSeq: null, reason: null, message });
+  if (!summary) return refused('The export has no closing summary: the file is incomplete (cut short?)');
+  const keys = trustedKeys(summary, trust);
+  if (keys.size === 0) {
+    return refused('No trusted key: none was given, or no key in the export has a fingerprint given; a key taken from the file itself proves nothing');
   }
-  if (summary.events !== parsed.events.length) {
-    return { ok: false, ...none, firstBrokenSeq: null, reason: null, message: `The summary counts ${summary.events} events, the file holds ${parsed.events.length}` };
+  const { keyId, signature, ...unsigned } = summary;
+  if (!recordSignatureValid(unsigned, { keyId, signature }, keys)) {
+    return refused('The summary is not signed by a trusted key: it, or the file, was not written by the service whose key was given');
   }
-  const keys = publicKeysFrom(publicKeyTexts.length > 0 ? publicKeyTexts : summary.publicKeys.map((k) => k.publicKey));
+  if (summary.events !== parsed.events.length) return refused(`The signed summary counts ${summary.events} events, the file holds ${parsed.events.length}: rows were removed or added`);
+  const digest = eventsDigest();
+  for (const e of parsed.events) digest.add(e.hash);
+  if (digest.hex() !== summary.digest) return refused('The file does not hold the rows the signed summary names: rows were removed, added or swapped');
   const checkpoints = [...parsed.checkpoints].sort((a, b) => a.seq - b.seq);
   const check = new ChainCheck(checkpoints, keys, summary.complete);
   for (const e of [...parsed.events].sort((a, b) => a.seq - b.seq)) {
@@ -200,10 +242,9 @@ export function verifyExport(parsed: ParsedExport, publicKeyTexts: string[]): Ex
   const verdict = check.finish();
   const scope = summary.complete
     ? `the whole chain up to row ${summary.head}`
-    : `a filtered export (${Object.entries(summary.filter).map(([k, v]) => `${k}=${v}`).join(', ')}): each row's own hash and the checkpoints of rows it holds; links and removals need an unfiltered export`;
-  const keySource = publicKeyTexts.length > 0 ? 'the given public key' : 'the public key inside the export (pass --public-key to check against the published one)';
+    : `a filtered export (${Object.entries(summary.filter).map(([k, v]) => `${k}=${v}`).join(', ')}): each row's own hash and the checkpoints of rows it holds; links and removals from the chain need an unfiltered export`;
   const message = verdict.ok
-    ? `OK: ${verdict.checked} rows, ${checkpoints.length} checkpoints verified with ${keySource}; ${scope}`
-    : `BROKEN at row ${verdict.firstBrokenSeq}: ${REASONS[verdict.reason as keyof typeof REASONS]}. Checked ${scope}, signatures with ${keySource}`;
+    ? `OK: ${verdict.checked} rows, ${checkpoints.length} checkpoints and the signed summary verified with the trusted key; ${scope}`
+    : `BROKEN at row ${verdict.firstBrokenSeq}: ${REASONS[verdict.reason as keyof typeof REASONS]}. Checked ${scope}, signatures with the trusted key`;
   return { ...verdict, complete: summary.complete, message };
 }

@@ -9,7 +9,10 @@ import { z } from 'zod';
 import { auditHead, listCheckpoints, signCheckpoint, verifyAuditChain } from '../../db/audit';
 import { searchAuditEvents, type AuditFilter } from '../../db/readModel';
 import type { Db } from '../../db/client';
-import { csvCheckpoint, csvEvent, csvStringifier, csvSummary, CSV_COLUMNS, type ExportSummary } from '../../platform/auditExport';
+import type { CheckpointSigner } from '../../platform/auditChain';
+import {
+  csvCheckpoint, csvEvent, csvStringifier, csvSummary, CSV_COLUMNS, eventsDigest, type ExportSummary, type UnsignedSummary,
+} from '../../platform/auditExport';
 import type { Services } from '../app';
 import { defineOperation, noParameters, type Operation } from '../operation';
 import { HttpProblem } from '../problems';
@@ -35,10 +38,13 @@ const summarySchema = z.object({
   exportedAt: z.string(),
   head: z.number().int().describe("The chain's last row when the export began; nothing beyond it is in the export"),
   events: z.number().int(),
+  digest: z.string().describe("sha256 (hex) over the events' hashes in file order, each followed by a newline: which rows the file holds"),
   complete: z.boolean().describe('No filter: the whole chain up to head, so links and rows removed from the end can be checked'),
   filter: z.record(z.string(), z.string()),
-  publicKeys: z.array(publicKeySchema),
-}).meta({ id: 'AuditExportSummary' });
+  publicKeys: z.array(publicKeySchema).describe('The keys the service publishes, the signing key first'),
+  keyId: z.string().describe('The key that signed the summary'),
+  signature: z.string().describe('Ed25519 over the canonical JSON of the summary without keyId and signature (keys sorted, no spaces), base64'),
+}).meta({ id: 'AuditExportSummary', description: 'Signed: a file with rows removed, or cut short, no longer matches it' });
 
 const verificationSchema = z.object({
   ok: z.boolean(),
@@ -60,16 +66,38 @@ async function* exportedEvents(db: Db, filter: AuditFilter) {
   } while (cursor !== undefined);
 }
 
-/** A JSON or NDJSON export as text chunks, in the order the file holds them. */
-async function* textExport(events: AsyncIterable<z.infer<typeof auditEventSchema>>, summary: Omit<ExportSummary, 'events'>,
-  checkpoints: z.infer<typeof checkpointSchema>[], json: boolean) {
+type Event = z.infer<typeof auditEventSchema>;
+/** The summary before the rows are written; sealed (counted, digested, signed) once they are. */
+type OpenSummary = Omit<UnsignedSummary, 'events' | 'digest'>;
+
+/** The events as written, counted and digested, and the summary sealed with the service's key after the last. */
+function sealing(events: AsyncIterable<Event>, summary: OpenSummary, signer: CheckpointSigner) {
+  const digest = eventsDigest();
   let count = 0;
+  return {
+    async* events() {
+      for await (const e of events) {
+        digest.add(e.hash);
+        count += 1;
+        yield e;
+      }
+    },
+    seal(): ExportSummary {
+      const unsigned: UnsignedSummary = { ...summary, events: count, digest: digest.hex() };
+      return { ...unsigned, ...signer.signRecord(unsigned) };
+    },
+  };
+}
+
+/** A JSON or NDJSON export as text chunks, in the order the file holds them. */
+async function* textExport(sealed: ReturnType<typeof sealing>, checkpoints: z.infer<typeof checkpointSchema>[], json: boolean) {
+  let first = true;
   if (json) yield '{"items":[';
-  for await (const e of events) {
-    yield json ? `${count === 0 ? '' : ','}${JSON.stringify(e)}` : `${JSON.stringify(e)}\n`;
-    count += 1;
+  for await (const e of sealed.events()) {
+    yield json ? `${first ? '' : ','}${JSON.stringify(e)}` : `${JSON.stringify(e)}\n`;
+    first = false;
   }
-  const done = { ...summary, events: count };
+  const done = sealed.seal();
   if (json) {
     yield `],"checkpoints":${JSON.stringify(checkpoints)},"export":${JSON.stringify(done)}}\n`;
   } else {
@@ -78,15 +106,10 @@ async function* textExport(events: AsyncIterable<z.infer<typeof auditEventSchema
   }
 }
 
-async function* csvExport(events: AsyncIterable<z.infer<typeof auditEventSchema>>, summary: Omit<ExportSummary, 'events'>,
-  checkpoints: z.infer<typeof checkpointSchema>[]) {
-  let count = 0;
-  for await (const e of events) {
-    yield csvEvent(e);
-    count += 1;
-  }
+async function* csvExport(sealed: ReturnType<typeof sealing>, checkpoints: z.infer<typeof checkpointSchema>[]) {
+  for await (const e of sealed.events()) yield csvEvent(e);
   for (const c of checkpoints) yield csvCheckpoint(c);
-  yield csvSummary({ ...summary, events: count });
+  yield csvSummary(sealed.seal());
 }
 
 /** A client that goes away mid-export ends the stream; that is not an error of the service. */
@@ -105,7 +128,8 @@ export function auditOperations({ db, signer }: Services): Operation[] {
       id: 'exportAuditEvents', method: 'get', path: '/audit/events', tag: 'Audit', access: ['auditor'],
       summary: 'Audit events across cases and reference data, in time order, with the checkpoints that sign them; JSON, NDJSON or CSV',
       description: 'Events up to the chain\'s head when the export began, then the signed checkpoints up to that head, then a summary. '
-        + 'Verify a saved export offline with `npm run verify-export -- FILE --public-key KEY` (GET /audit/public-key).',
+        + 'The summary is signed with the audit key. Verify a saved export offline with `npm run verify-export -- FILE --public-key KEY` '
+        + '(GET /audit/public-key, kept from a source you trust) or `--fingerprint SHA256`.',
       query: exportQuery,
       success: {
         status: 200, description: 'Every matching event, the checkpoints and the summary',
@@ -124,19 +148,19 @@ export function auditOperations({ db, signer }: Services): Operation[] {
         const checkpoints = await listCheckpoints(db);
         const head = await auditHead(db);
         const summary = {
-          exportedAt: new Date().toISOString(), head, complete: Object.keys(given).length === 0, filter: given, publicKeys: [signer.publicKey],
+          exportedAt: new Date().toISOString(), head, complete: Object.keys(given).length === 0, filter: given, publicKeys: signer.published,
         };
         const signed = checkpoints.filter((c) => c.seq <= head);
-        const events = exportedEvents(db, { ...filter, upToSeq: head });
+        const sealed = sealing(exportedEvents(db, { ...filter, upToSeq: head }), summary, signer);
         // attachment() guesses a type from the file name; the format's own type is set after it.
         if (query.format !== 'json') res.attachment(`audit-events.${query.format}`);
         res.status(200);
         if (query.format === 'csv') {
           res.type('text/csv; charset=utf-8');
-          await send(res, Readable.from(csvExport(events, summary, signed)), csvStringifier());
+          await send(res, Readable.from(csvExport(sealed, signed)), csvStringifier());
         } else {
           res.type(query.format === 'json' ? 'application/json' : 'application/x-ndjson');
-          await send(res, Readable.from(textExport(events, summary, signed, query.format === 'json')));
+          await send(res, Readable.from(textExport(sealed, signed, query.format === 'json')));
         }
       },
     }),
@@ -160,10 +184,11 @@ export function auditOperations({ db, signer }: Services): Operation[] {
     }),
     defineOperation({
       id: 'auditPublicKey', method: 'get', path: '/audit/public-key', tag: 'Audit', access: 'anyone',
-      summary: "The public key that verifies the audit chain's checkpoints",
+      summary: "The public key that verifies the audit chain's checkpoints, and the retired keys that signed before it",
+      description: 'After a key change the earlier public keys stay published under retired (AUDIT_RETIRED_PUBLIC_KEY_FILES), so older checkpoints still verify.',
       query: noParameters,
-      success: { status: 200, description: 'Ed25519, SPKI PEM', schema: publicKeySchema },
-      handler: async () => signer.publicKey,
+      success: { status: 200, description: 'Ed25519, SPKI PEM', schema: publicKeySchema.extend({ retired: z.array(publicKeySchema) }).meta({ id: 'AuditPublicKeys' }) },
+      handler: async () => ({ ...signer.publicKey, retired: signer.published.slice(1) }),
     }),
     defineOperation({
       id: 'verifyAuditTrail', method: 'get', path: '/audit/verify', tag: 'Audit', access: ['auditor'],
@@ -172,7 +197,7 @@ export function auditOperations({ db, signer }: Services): Operation[] {
         status: 200, description: 'ok is false when a row was changed, removed or reordered, or rows were removed from the end; firstBrokenSeq names the first row that does not match',
         schema: verificationSchema,
       },
-      handler: () => verifyAuditChain(db, { publicKeys: [signer.publicKey.publicKey] }),
+      handler: () => verifyAuditChain(db, { publicKeys: signer.published.map((k) => k.publicKey) }),
     }),
   ];
 }

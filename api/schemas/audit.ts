@@ -39,6 +39,7 @@ export const checkpointSchema = z.object({
 
 export const publicKeySchema = z.object({
   keyId: z.string(),
+  fingerprint: z.string().describe('sha256 (hex) of the key (SPKI DER): compare with the one you were given, or pass it to verify-export --fingerprint'),
   algorithm: z.literal('Ed25519'),
   publicKey: z.string().describe('SPKI, PEM'),
 }).meta({ id: 'AuditPublicKey' });

@@ -1,8 +1,10 @@
 // An auditor's export, verified years later on another machine: the file (JSON, NDJSON or CSV) carries the
-// signed checkpoints, and `npm run verify-export` checks it with no database against the published public
-// key, naming the first row that does not match. CSV neutralises spreadsheet formulas in applicant-written
+// signed checkpoints and a signed summary, and `npm run verify-export` checks it with no database against a
+// key the auditor brings (never one taken from the file), naming the first row that does not match. A key
+// change keeps the older checkpoints verifiable. CSV neutralises spreadsheet formulas in applicant-written
 // text. A client that goes away mid-export ends the stream without an error in the service's log.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +18,8 @@ import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { canonicalHash, type AuditContent } from '../../db/audit';
-import { readExport } from '../../platform/auditExport';
+import { contentOfEvent, readExport, type ExportedEvent } from '../../platform/auditExport';
+import { GENESIS_HASH, loadCheckpointSigner, type CheckpointSigner } from '../../platform/auditChain';
 import { auditEvents } from '../../db/schema';
 import { CaseStory } from '../support/steps';
 import { apiHarness, expectProblem, type ApiHarness } from './support';
@@ -64,9 +67,9 @@ async function exportFile(format: 'json' | 'ndjson' | 'csv', query = ''): Promis
   return file;
 }
 
-/** `npm run verify-export -- FILE --public-key KEY`, as an auditor runs it: exit code and what it printed. */
-async function verify(file: string, withKey = true): Promise<{ code: number; out: string }> {
-  const args = ['tsx', 'scripts/verifyExport.ts', file, ...(withKey ? ['--public-key', keyFile] : [])];
+/** `npm run verify-export -- FILE --public-key KEY` (or other trust), as an auditor runs it: exit code and what it printed. */
+async function verify(file: string, trust: string[] = ['--public-key', keyFile]): Promise<{ code: number; out: string }> {
+  const args = ['tsx', 'scripts/verifyExport.ts', file, ...trust];
   try {
     const { stdout } = await run('npx', args, { cwd: path.join(__dirname, '../..') });
     return { code: 0, out: stdout };
@@ -96,7 +99,34 @@ describe('an export verified offline', () => {
   test.each(['json', 'ndjson', 'csv'] as const)('%s: whole, it verifies with the published key', async (format) => {
     const file = await exportFile(format);
     const result = await verify(file);
-    expect(result).toMatchObject({ code: 0, out: expect.stringMatching(/OK: \d+ rows, [1-9]\d* checkpoints verified with the given public key; the whole chain/) });
+    expect(result).toMatchObject({ code: 0, out: expect.stringMatching(/OK: \d+ rows, [1-9]\d* checkpoints and the signed summary verified with the trusted key; the whole chain/) });
+  });
+
+  test('the fingerprint of the published key serves as well as the key file', async () => {
+    const { fingerprint } = JSON.parse(fs.readFileSync(keyFile, 'utf8')) as { fingerprint: string };
+    expect(fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(await verify(await exportFile('ndjson'), ['--fingerprint', fingerprint])).toMatchObject({ code: 0, out: expect.stringContaining('OK:') });
+  });
+
+  test('without a key to trust it verifies nothing and says why', async () => {
+    const result = await verify(await exportFile('json'), []);
+    expect(result.code).toBe(2);
+    expect(result.out).toContain('Give the key to verify against');
+  });
+
+  test("a forged export, re-hashed and signed with the forger's own key carried inside it, fails against the service's key", async () => {
+    const file = await exportFile('json');
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const forger = loadCheckpointSigner(path.join(dir, 'forger.pem'), { generate: true });
+    doc.items.find((e: { action: string }) => e.action === 'decide').input.grantedAmount = 28_000_000;
+    forge(doc, forger);
+    fs.writeFileSync(file, JSON.stringify(doc));
+    const { fingerprint } = JSON.parse(fs.readFileSync(keyFile, 'utf8')) as { fingerprint: string };
+    expect(await verify(file)).toMatchObject({ code: 1, out: expect.stringContaining('The summary is not signed by a trusted key') });
+    // The service's fingerprint names no key the forged file carries.
+    expect(await verify(file, ['--fingerprint', fingerprint])).toMatchObject({ code: 1, out: expect.stringContaining('No trusted key') });
+    // It is whole and consistent: only the key it is checked against tells it apart.
+    expect(await verify(file, ['--fingerprint', forger.publicKey.fingerprint])).toMatchObject({ code: 0 });
   });
 
   test('a row changed in the file is named', async () => {
@@ -122,18 +152,29 @@ describe('an export verified offline', () => {
     expect(result.out).toContain(`BROKEN at row ${changed.seq}`);
   });
 
-  test('rows removed from the end, the summary made to agree, are caught by the last checkpoint', async () => {
+  test('rows removed from the end, the summary made to agree, no longer match its signature', async () => {
     const file = await exportFile('ndjson');
     const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    // The newest two rows of the chain (the file holds events in time order).
     const events = lines.filter((l) => !l.checkpoint && !l.export).sort((a, b) => a.seq - b.seq);
     const kept = events.slice(0, -2);
     const summary = lines.find((l) => l.export);
     summary.export.events = kept.length;
     fs.writeFileSync(file, [...kept, ...lines.filter((l) => l.checkpoint), summary].map((l) => JSON.stringify(l)).join('\n'));
-    const result = await verify(file);
-    expect(result.code).toBe(1);
-    expect(result.out).toContain(`BROKEN at row ${events[events.length - 1].seq}: a signed checkpoint names this row, but the export ends before it`);
+    expect(await verify(file)).toMatchObject({ code: 1, out: expect.stringContaining('The summary is not signed by a trusted key') });
+    // Left as it was, the summary names rows the file no longer holds.
+    summary.export.events = events.length;
+    fs.writeFileSync(file, [...kept, ...lines.filter((l) => l.checkpoint), summary].map((l) => JSON.stringify(l)).join('\n'));
+    expect(await verify(file)).toMatchObject({ code: 1, out: expect.stringContaining('counts') });
+  });
+
+  test('a row removed from the middle of a filtered export, or one swapped for another, is caught by the signed digest', async () => {
+    const file = await exportFile('json', '&caseId=PK-2026-0002');
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const all = doc.items;
+    doc.items = [...all.slice(0, 2), ...all.slice(3)];
+    doc.items.push(all[2]);
+    fs.writeFileSync(file, JSON.stringify(doc));
+    expect(await verify(file)).toMatchObject({ code: 1, out: expect.stringContaining('does not hold the rows the signed summary names') });
   });
 
   test('a checkpoint signed with another key, and a file cut short, are refused', async () => {
@@ -141,10 +182,8 @@ describe('an export verified offline', () => {
     const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
     doc.checkpoints[0].signature = Buffer.from('x'.repeat(64)).toString('base64');
     fs.writeFileSync(file, JSON.stringify(doc));
-    expect((await verify(file)).out).toContain('does not verify with the public key');
-    // Without --public-key the key inside the export is used, and the output says so.
+    expect((await verify(file)).out).toContain('does not verify with a trusted key');
     const whole = await exportFile('json');
-    expect((await verify(whole, false)).out).toContain('the public key inside the export (pass --public-key');
     const text = fs.readFileSync(whole, 'utf8');
     fs.writeFileSync(whole, text.slice(0, Math.floor(text.length / 2)));
     expect(await verify(whole)).toMatchObject({ code: 1, out: expect.stringContaining('no closing summary') });
@@ -155,6 +194,23 @@ describe('an export verified offline', () => {
     expect(result).toMatchObject({ code: 0, out: expect.stringContaining('a filtered export (caseId=PK-2026-0001)') });
   });
 });
+
+/** What a forger with write access to the file does: re-hash the chain, re-sign checkpoints and summary with their own key. */
+function forge(doc: { items: ExportedEvent[]; checkpoints: { seq: number; at: string }[]; export: Record<string, unknown> }, forger: CheckpointSigner): void {
+  let prevHash = GENESIS_HASH;
+  // The chain runs in seq order; the file lists rows in time order.
+  for (const e of [...doc.items].sort((a, b) => a.seq - b.seq)) {
+    e.prevHash = prevHash;
+    e.hash = canonicalHash(contentOfEvent(e), prevHash);
+    prevHash = e.hash;
+  }
+  doc.checkpoints = doc.checkpoints.map((c) => forger.sign({ seq: c.seq, at: c.at, hash: doc.items.find((e) => e.seq === c.seq)!.hash }));
+  const digest = createHash('sha256');
+  for (const e of doc.items) digest.update(`${e.hash}\n`);
+  const unsigned = Object.fromEntries(Object.entries(doc.export).filter(([field]) => field !== 'keyId' && field !== 'signature'));
+  Object.assign(unsigned, { digest: digest.digest('hex'), publicKeys: forger.published });
+  doc.export = { ...unsigned, ...forger.signRecord(unsigned) };
+}
 
 test('CSV: applicant-written formulas are neutralised, and read back unchanged', async () => {
   const text = fs.readFileSync(await exportFile('csv', '&caseId=PK-2026-0001'), 'utf8');
@@ -216,4 +272,31 @@ test('a client that goes away mid-export ends the stream: nothing is logged as a
   } finally {
     await new Promise((resolve) => server.close(resolve));
   }
+});
+
+// Last: the checkpoints it signs with the new key are not the original app's to verify.
+describe('a change of the signing key', () => {
+  test('the retired key stays published; checkpoints of both keys verify, online and in an export given both fingerprints', async () => {
+    await h.post('/api/v1/audit/checkpoints', 'auditor');
+    const retiredFile = path.join(dir, 'retired-public.pem');
+    fs.writeFileSync(retiredFile, JSON.parse(fs.readFileSync(keyFile, 'utf8')).publicKey);
+    const config = { ...h.config, audit: { ...h.config.audit, signingKeyFile: path.join(dir, 'next-key.pem'), generateSigningKey: true, retiredPublicKeyFiles: [retiredFile] } };
+    const rotated = createApp({ ...h.deps, config, signer: undefined });
+    const auditor = await h.auth('auditor');
+    const published = (await request(rotated).get('/api/v1/audit/public-key')).body;
+    const old = JSON.parse(fs.readFileSync(keyFile, 'utf8'));
+    expect(published.fingerprint).not.toBe(old.fingerprint);
+    expect(published.retired).toEqual([expect.objectContaining({ fingerprint: old.fingerprint, keyId: old.keyId })]);
+    expect((await request(rotated).post('/api/v1/audit/checkpoints').set('Authorization', auditor)).status).toBe(201);
+    const checkpoints = (await request(rotated).get('/api/v1/audit/checkpoints').set('Authorization', auditor)).body.items as { keyId: string }[];
+    expect(new Set(checkpoints.map((c) => c.keyId))).toEqual(new Set([old.keyId, published.keyId]));
+    expect((await request(rotated).get('/api/v1/audit/verify').set('Authorization', auditor)).body).toMatchObject({ ok: true, checkpoints: checkpoints.length });
+
+    const res = await request(rotated).get('/api/v1/audit/events?format=json').set('Authorization', auditor);
+    const file = path.join(dir, 'rotated.json');
+    fs.writeFileSync(file, res.text);
+    expect(await verify(file, ['--fingerprint', published.fingerprint, '--fingerprint', old.fingerprint])).toMatchObject({ code: 0, out: expect.stringContaining('OK:') });
+    // Trusting the new key alone, the older checkpoints cannot be vouched for.
+    expect(await verify(file, ['--fingerprint', published.fingerprint])).toMatchObject({ code: 1, out: expect.stringContaining('does not verify with a trusted key') });
+  });
 });
