@@ -4,9 +4,9 @@
 // trigger (migrations 0001, 0004) refuses UPDATE, DELETE and TRUNCATE of rows and checkpoints, and in
 // production the application's role may only insert and read them; the chain and the checkpoints are what
 // still catch a tamper by someone who owns the tables.
-import { and, asc, desc, gt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm';
 import {
-  ChainCheck, canonicalHash, GENESIS_HASH, publicKeysFrom, type AuditContent, type ChainVerdict, type Checkpoint, type CheckpointSigner,
+  ChainCheck, canonicalHash, checkpointSignatureValid, GENESIS_HASH, publicKeysFrom, type AuditContent, type ChainVerdict, type Checkpoint, type CheckpointSigner,
 } from '../platform/auditChain';
 import type { Actor, StepRecord } from '../workflows/types';
 import type { Db } from './client';
@@ -190,23 +190,35 @@ export async function listCheckpoints(db: Db, upToSeq?: number): Promise<Checkpo
  * Walks the chain in seq order, a batch at a time (keyset on seq, so memory stays flat), against the
  * checkpoints, and stops at the first row that does not match (see ChainCheck). publicKeys (PEM): the keys
  * the checkpoints' signatures must verify with; without them only whether the chain still matches its
- * checkpoints is checked.
+ * checkpoints is checked. fromLastCheckpoint: start at the newest signed checkpoint's row (its hash must still
+ * be the signed one, and its content must still give it) instead of the first row: the rows before it are
+ * vouched for by that signature, and rows removed from the end are still caught. Every checkpoint's
+ * signature is checked either way. `from` is the first row walked.
  */
-export async function verifyAuditChain(db: Db, opts: { batchSize?: number; publicKeys?: string[] } = {}): Promise<ChainVerdict> {
+export async function verifyAuditChain(db: Db, opts: { batchSize?: number; publicKeys?: string[]; fromLastCheckpoint?: boolean } = {}): Promise<ChainVerdict & { from: number }> {
   const batchSize = opts.batchSize ?? 1000;
   // Checkpoints first: each then signs a row at or below the head read next, and one beyond it means rows
   // were removed from the end, not that rows arrived during the walk.
   const checkpoints = await listCheckpoints(db);
   const head = await auditHead(db);
-  const check = new ChainCheck(checkpoints, opts.publicKeys ? publicKeysFrom(opts.publicKeys) : undefined, true);
-  let after = 0;
+  const anchor = opts.fromLastCheckpoint ? checkpoints.filter((c) => c.seq <= head).at(-1) : undefined;
+  const [anchorRow] = anchor ? await db.select({ prevHash: auditEvents.prevHash }).from(auditEvents).where(eq(auditEvents.seq, anchor.seq)) : [];
+  const keys = opts.publicKeys ? publicKeysFrom(opts.publicKeys) : undefined;
+  const from = anchor ? anchor.seq : 1;
+  // The signatures of the checkpoints before the anchor too: a forged one is named wherever it lies.
+  const forged = anchor && keys ? checkpoints.find((c) => c.seq < anchor.seq && !checkpointSignatureValid(c, keys)) : undefined;
+  if (forged) return { ok: false, checked: 0, firstBrokenSeq: forged.seq, reason: 'checkpoint-signature', checkpoints: 0, from };
+  const check = anchor
+    ? new ChainCheck(checkpoints.filter((c) => c.seq >= anchor.seq), keys, true, anchorRow?.prevHash)
+    : new ChainCheck(checkpoints, keys, true);
+  let after = from - 1;
   for (;;) {
     const rows: AuditRow[] = await db.select(auditColumns).from(auditEvents)
       .where(and(gt(auditEvents.seq, after), lte(auditEvents.seq, head))).orderBy(asc(auditEvents.seq)).limit(batchSize);
     for (const row of rows) {
-      if (!check.add({ seq: row.seq, content: contentOfRow(row), prevHash: row.prevHash, hash: row.hash })) return check.finish();
+      if (!check.add({ seq: row.seq, content: contentOfRow(row), prevHash: row.prevHash, hash: row.hash })) return { ...check.finish(), from };
       after = row.seq;
     }
-    if (rows.length < batchSize) return check.finish();
+    if (rows.length < batchSize) return { ...check.finish(), from };
   }
 }

@@ -200,8 +200,13 @@ export class ChainCheck {
   private firstUncovered: number | null = null;
   private failure: ChainVerdict | null = null;
 
-  /** keys: those the checkpoints' signatures must verify with; undefined leaves signatures unchecked. */
-  constructor(private readonly checkpoints: Checkpoint[], keys: Map<string, KeyObject> | undefined, private readonly linked: boolean) {
+  /**
+   * keys: those the checkpoints' signatures must verify with; undefined leaves signatures unchecked.
+   * startPrevHash: the first row's prevHash when the walk starts at a signed checkpoint's row rather than the
+   * chain's first (that row is vouched for by the checkpoint, so the link into it needs no walk).
+   */
+  constructor(private readonly checkpoints: Checkpoint[], keys: Map<string, KeyObject> | undefined, private readonly linked: boolean, startPrevHash = GENESIS_HASH) {
+    this.prevHash = startPrevHash;
     const forged = keys && checkpoints.find((c) => !checkpointSignatureValid(c, keys));
     if (forged) this.fail(forged.seq, 'checkpoint-signature');
   }

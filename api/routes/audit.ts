@@ -54,6 +54,7 @@ const verificationSchema = z.object({
     .describe('row-hash: a row was changed; link: a row was changed, removed or reordered; checkpoint-mismatch: rows under a signed checkpoint were rewritten; '
       + 'rows-missing-at-end: a signed checkpoint lies beyond the last row; checkpoint-signature: a checkpoint does not verify'),
   checkpoints: z.number().int().describe('Signed checkpoints the chain still matches'),
+  from: z.number().int().describe("The first row walked: the newest signed checkpoint's, or 1 with full=true"),
 }).meta({ id: 'AuditVerification' });
 
 /** The rows of an export, a database batch at a time; stops reading when the consumer is destroyed. */
@@ -193,11 +194,15 @@ export function auditOperations({ db, signer }: Services): Operation[] {
     defineOperation({
       id: 'verifyAuditTrail', method: 'get', path: '/audit/verify', tag: 'Audit', access: ['auditor'],
       summary: "Recomputes the audit trail's hash chain and checks it against the signed checkpoints",
+      description: "From the newest signed checkpoint on by default: that row must still hold the signed hash and give it from its content, and "
+        + 'every row after it is rehashed and linked; rows before it are vouched for by the signature (the database refuses changes to them). '
+        + 'full=true walks the whole chain from its first row. Every checkpoint\'s signature is checked either way.',
+      query: z.strictObject({ full: z.enum(['true', 'false']).default('false').describe('true: walk the whole chain from its first row') }),
       success: {
         status: 200, description: 'ok is false when a row was changed, removed or reordered, or rows were removed from the end; firstBrokenSeq names the first row that does not match',
         schema: verificationSchema,
       },
-      handler: () => verifyAuditChain(db, { publicKeys: signer.published.map((k) => k.publicKey) }),
+      handler: ({ query }) => verifyAuditChain(db, { publicKeys: signer.published.map((k) => k.publicKey), fromLastCheckpoint: query.full !== 'true' }),
     }),
   ];
 }

@@ -89,7 +89,9 @@ describe('checkpoints', () => {
     expect((await request(h.app).get('/api/v1/audit/public-key')).body).toMatchObject({ keyId: signed.body.keyId, algorithm: 'Ed25519', publicKey: expect.stringContaining('BEGIN PUBLIC KEY') });
     expectProblem(await h.post('/api/v1/audit/checkpoints', 'officer'), 403, 'forbidden');
     expectProblem(await h.get('/api/v1/audit/checkpoints', 'admin'), 403, 'forbidden');
-    expect((await h.get('/api/v1/audit/verify', 'auditor')).body).toMatchObject({ ok: true, checkpoints: 1 });
+    // From the newest checkpoint on by default; the whole chain on request.
+    expect((await h.get('/api/v1/audit/verify', 'auditor')).body).toMatchObject({ ok: true, checkpoints: 1, from: signed.body.seq, checked: 1 });
+    expect((await h.get('/api/v1/audit/verify?full=true', 'auditor')).body).toMatchObject({ ok: true, checkpoints: 1, from: 1, checked: head.seq });
   });
 });
 
@@ -290,7 +292,7 @@ describe('a change of the signing key', () => {
     expect((await request(rotated).post('/api/v1/audit/checkpoints').set('Authorization', auditor)).status).toBe(201);
     const checkpoints = (await request(rotated).get('/api/v1/audit/checkpoints').set('Authorization', auditor)).body.items as { keyId: string }[];
     expect(new Set(checkpoints.map((c) => c.keyId))).toEqual(new Set([old.keyId, published.keyId]));
-    expect((await request(rotated).get('/api/v1/audit/verify').set('Authorization', auditor)).body).toMatchObject({ ok: true, checkpoints: checkpoints.length });
+    expect((await request(rotated).get('/api/v1/audit/verify?full=true').set('Authorization', auditor)).body).toMatchObject({ ok: true, checkpoints: checkpoints.length });
 
     const res = await request(rotated).get('/api/v1/audit/events?format=json').set('Authorization', auditor);
     const file = path.join(dir, 'rotated.json');

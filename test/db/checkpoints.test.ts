@@ -160,6 +160,33 @@ describe('checkpoints', () => {
     expect((await verifyAuditChain(database.db, keys())).ok).toBe(true);
   });
 
+  test('from the newest checkpoint: only the rows after it are walked, and its own row must still give the signed hash', async () => {
+    const { recordStep } = createPersistenceActivities({ db: database.db, planEmails: planOneEmailPerIntent });
+    const story = new CaseStory('PK-2026-0003');
+    await recordStep(story.started());
+    const anchor = (await signCheckpoint(database.db, signer))!;
+    await recordStep(story.screen('approve'));
+    const chain = await rows();
+    const head = chain[chain.length - 1].seq;
+    const incremental = { ...keys(), fromLastCheckpoint: true };
+    expect(await verifyAuditChain(database.db, incremental)).toMatchObject({ ok: true, from: anchor.seq, checked: head - anchor.seq + 1 });
+    expect(await verifyAuditChain(database.db, keys())).toMatchObject({ ok: true, from: 1, checked: chain.length });
+
+    // The anchor's own row changed: its content no longer gives the signed hash.
+    const row = chain.find((r) => r.seq === anchor.seq)!;
+    await asOwner(sql`UPDATE audit_events SET motivation = 'Ändrad i efterhand' WHERE seq = ${anchor.seq}`);
+    expect(await verifyAuditChain(database.db, incremental)).toMatchObject({ ok: false, reason: 'row-hash', firstBrokenSeq: anchor.seq });
+    await asOwner(sql`UPDATE audit_events SET motivation = ${row.motivation} WHERE seq = ${anchor.seq}`);
+
+    // A row before it changed in place (hashes left): vouched for by the checkpoint, found by the full walk.
+    const earlier = chain.find((r) => r.seq < anchor.seq && r.caseId !== null)!;
+    await asOwner(sql`UPDATE audit_events SET motivation = 'Ändrad i efterhand' WHERE seq = ${earlier.seq}`);
+    expect(await verifyAuditChain(database.db, incremental)).toMatchObject({ ok: true });
+    expect(await verifyAuditChain(database.db, keys())).toMatchObject({ ok: false, reason: 'row-hash', firstBrokenSeq: earlier.seq });
+    await asOwner(sql`UPDATE audit_events SET motivation = ${earlier.motivation} WHERE seq = ${earlier.seq}`);
+    expect(await verifyAuditChain(database.db, incremental)).toMatchObject({ ok: true });
+  });
+
   test('someone who removes the newest rows leaves a whole but shorter chain: the last checkpoint names the missing row', async () => {
     // Run last in this file: the chain stays short.
     const chain = await rows();
@@ -168,5 +195,6 @@ describe('checkpoints', () => {
     // Named: the first row a checkpoint signed that the chain no longer reaches.
     const beyond = (await listCheckpoints(database.db)).find((c) => c.seq > chain[chain.length - 3].seq);
     expect(await verifyAuditChain(database.db)).toMatchObject({ ok: false, reason: 'rows-missing-at-end', firstBrokenSeq: beyond!.seq, checked: chain.length - 2 });
+    expect(await verifyAuditChain(database.db, { fromLastCheckpoint: true })).toMatchObject({ ok: false, reason: 'rows-missing-at-end', firstBrokenSeq: beyond!.seq });
   });
 });
