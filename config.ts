@@ -53,6 +53,9 @@ const schema = z.object({
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  /** Comma-separated origins (scheme://host[:port]) whose pages may call the codec endpoints: the Temporal UI's. */
+  CODEC_CORS_ORIGINS: z.string().transform((text) => text.split(',').map((o) => o.trim()).filter((o) => o !== ''))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin: scheme://host[:port], no path'))).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('cases'),
   WORKER_CACHED_CASES: z.coerce.number().int().min(2).max(100_000).default(250),
@@ -156,6 +159,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       apiKey: e.TEMPORAL_API_KEY,
       /** Deadline of the API's calls to the engine (an action, a new case, a history); past it the answer is a 503. */
       callTimeoutMs: e.TEMPORAL_CALL_TIMEOUT_SECONDS * 1000,
+      /** Origins whose pages may call /codec (the Temporal UI's); unset: the local dev server's UI. */
+      codecCorsOrigins: e.CODEC_CORS_ORIGINS ?? [`http://localhost:${e.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`],
       cliPath: e.TEMPORAL_CLI_PATH,
       testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
     },

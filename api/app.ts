@@ -1,6 +1,7 @@
 // The Express app: security headers, JSON request logs without personal data, JSON bodies up to 256 kB,
 // every operation under /api/v1, the operations endpoints also at the root, and problem+json for every error.
 import type { Client } from '@temporalio/client';
+import cors from 'cors';
 import express, { type Express, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
@@ -26,6 +27,7 @@ import { dashboardOperations } from './routes/dashboard';
 import { followUpOperations } from './routes/followUp';
 import { historyOperations } from './routes/history';
 import { meetingPackOperations } from './routes/meetingPack';
+import { codecOperations } from './routes/codec';
 import { metaOperations } from './routes/meta';
 import { referenceOperations } from './routes/reference';
 import { runningProjectOperations } from './routes/runningProjects';
@@ -45,6 +47,7 @@ export interface AppDeps {
 export type Services = AppDeps & Required<Pick<AppDeps, 'signer'>> & { limits: RateLimits };
 
 const BODY_LIMIT = '256kb';
+const CODEC_BODY_LIMIT = '4mb';
 
 /** 405 for a known path with another method, 404 for anything else. */
 function unknownRoute(ops: Operation[], atRootToo: Operation[]) {
@@ -87,6 +90,7 @@ export function createApp(given: AppDeps): Express {
     ...followUpOperations(deps),
     ...meetingPackOperations(deps),
     ...runningProjectOperations(deps),
+    ...codecOperations(deps),
   ];
   document = openApiDocument(ops);
   const mountDeps = { verify, idempotency: idempotencyStore(deps.db, deps.config.idempotencyLeaseMs), limits: deps.limits };
@@ -103,6 +107,9 @@ export function createApp(given: AppDeps): Express {
     autoLogging: { ignore: (req) => /^\/(healthz|readyz)$/.test(req.url ?? '') },
   }));
   app.use(helmet());
+  // The Temporal UI calls the codec endpoints from its own origin; an engine payload may be up to 2 MB (base64: more).
+  app.use(`${BASE_PATH}/codec`, cors({ origin: deps.config.temporal.codecCorsOrigins, credentials: true, allowedHeaders: ['Authorization', 'Content-Type', 'X-Namespace'], methods: ['POST'], maxAge: 600 }));
+  app.use(`${BASE_PATH}/codec`, express.json({ limit: CODEC_BODY_LIMIT }));
   app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
   const api = express.Router();

@@ -116,5 +116,6 @@ export const RULES = {
   'frame-below-reserved': 'rule',
   'feasibility-study-unknown': 'rule',
   'priority-taken': 'rule',
+  'payload-undecryptable': 'rule',
 } as const satisfies Record<string, RefusalKind>;
 export type RuleId = keyof typeof RULES;

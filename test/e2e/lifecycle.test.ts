@@ -17,7 +17,7 @@ afterAll(async () => {
 }, 180_000);
 
 test('the system starts and is ready with the database and the workflow engine up, and no mail queued', async () => {
-  const ready = await system.api.get('/readyz');
+  const ready = await system.api.get('/readyz', 'officer');
   expect({ status: ready.status, body: ready.body }).toEqual({
     status: 200,
     body: { checks: [{ name: 'database', up: true }, { name: 'temporal', up: true }], mail: { queued: 0, oldestQueuedAt: null, oldestQueuedSeconds: null } },
