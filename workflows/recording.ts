@@ -6,6 +6,7 @@ import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/work
 import type { CaseActivities } from '../activities/contract';
 import type { CaseState } from './caseState';
 import { editionOf } from './editions';
+import { searchIndex } from './searchAttributes';
 import { applicantStatus, deadlines } from './status';
 import type { StepActivities } from './steps/step';
 import type { Actor, Decision, NotificationIntent, Stage } from './types';
@@ -60,6 +61,7 @@ export interface Recorder {
 
 export function recorder(state: CaseState, now: () => number): Recorder {
   const running = new Set<Promise<unknown>>();
+  const index = searchIndex();
   return {
     async record(step) {
       const { view } = state;
@@ -84,6 +86,7 @@ export function recorder(state: CaseState, now: () => number): Recorder {
         stageBefore: step.stageBefore, stageAfter: view.stage, input: step.input ?? null, outcome: step.outcome ?? null,
         motivation: step.motivation, decision: step.decision, view, notifications,
       });
+      index(view);
       if (notifications.length > 0 && !patched(ONE_ROUND_TRIP)) {
         const delivery = mail.deliverEmails(view.id, view.seq).catch(() => undefined).finally(() => running.delete(delivery));
         running.add(delivery);

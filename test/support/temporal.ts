@@ -1,10 +1,12 @@
 // Temporal servers and the workflow bundle for tests, from the project's own binaries (never the SDK's download).
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import fs from 'node:fs';
 import { DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../config';
 import { resolveTemporalCli, resolveTestServer } from '../../platform/binaries';
 import { dataConverter } from '../../platform/payloadCodec';
+import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { BUNDLE_FILE } from './bundleFile';
 
 // Worker lifecycle messages at INFO drown the test output; warnings and errors still show.
@@ -29,11 +31,15 @@ export const testConfig = (env: Record<string, string> = {}): Config => loadConf
  * The time-skipping test server: timers of months fire as soon as the workflow waits on nothing else. Its
  * client encrypts payloads as production's does, with the keys of `config` (the workers must use the same).
  */
-export function timeSkippingEnv(config: Pick<Config, 'payloads'> = testConfig()): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
+export async function timeSkippingEnv(config: Pick<Config, 'payloads'> = testConfig()): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: resolveTestServer() } },
     client: { dataConverter: dataConverter(config) },
   });
+  // As the dev server registers them at start: a case upserts them at every step.
+  const searchAttributes = Object.fromEntries(Object.values(SEARCH_ATTRIBUTES).map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]));
+  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
+  return env;
 }
 
 /**
@@ -42,7 +48,7 @@ export function timeSkippingEnv(config: Pick<Config, 'payloads'> = testConfig())
  */
 export function devServerEnv(config: Pick<Config, 'payloads'> = testConfig()): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: resolveTemporalCli() }, ui: false },
+    server: { executable: { type: 'existing-path', path: resolveTemporalCli() }, ui: false, searchAttributes: Object.values(SEARCH_ATTRIBUTES) },
     client: { dataConverter: dataConverter(config) },
   });
 }
