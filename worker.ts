@@ -12,6 +12,7 @@ import { configuredSigner } from './platform/auditChain';
 import { describeError, errorSerializers } from './platform/errors';
 import { createMailer } from './platform/mailer';
 import { dataConverter } from './platform/payloadCodec';
+import { ensureSearchAttributes } from './platform/searchAttributes';
 import { readyDatabase, runUntilSignalled, untilReachable, type WaitOptions } from './platform/startup';
 import { connectWorker } from './platform/temporal';
 import { workflowBundle } from './platform/workflowBundle';
@@ -22,6 +23,7 @@ export async function startWorker(config: Config, shared?: { database: Database 
   const database = shared?.database ?? await readyDatabase(config, logger, wait);
   const mailer = createMailer(config.mail);
   const connection = await untilReachable(`Temporal at ${config.temporal.address}`, () => connectWorker(config), logger, wait);
+  await ensureSearchAttributes(connection.operatorService, config.temporal.namespace);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,

@@ -1,11 +1,11 @@
 // Temporal servers and the workflow bundle for tests, from the project's own binaries (never the SDK's download).
-import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import fs from 'node:fs';
 import { DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../config';
 import { resolveTemporalCli, resolveTestServer } from '../../platform/binaries';
 import { dataConverter } from '../../platform/payloadCodec';
+import { ensureSearchAttributes } from '../../platform/searchAttributes';
 import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { BUNDLE_FILE } from './bundleFile';
 
@@ -36,9 +36,8 @@ export async function timeSkippingEnv(config: Pick<Config, 'payloads'> = testCon
     server: { executable: { type: 'existing-path', path: resolveTestServer() } },
     client: { dataConverter: dataConverter(config) },
   });
-  // As the dev server registers them at start: a case upserts them at every step.
-  const searchAttributes = Object.fromEntries(Object.values(SEARCH_ATTRIBUTES).map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]));
-  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
+  // As a worker of the service makes sure of them at start: a case upserts them at every step.
+  await ensureSearchAttributes(env.connection.operatorService, env.namespace ?? 'default');
   return env;
 }
 
