@@ -1,21 +1,18 @@
 // The Express app: security headers, JSON request logs without personal data, JSON bodies up to 256 kB,
 // every operation under /api/v1, the operations endpoints also at the root, and problem+json for every error.
-import type { Client } from '@temporalio/client';
 import cors from 'cors';
 import express, { type Express, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import pino, { type Logger } from 'pino';
+import pino from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
-import type { Config } from '../config';
-import type { Db } from '../db/client';
-import { configuredSigner, type CheckpointSigner } from '../platform/auditChain';
+import { configuredSigner } from '../platform/auditChain';
 import { errorSerializers } from '../platform/errors';
 import { delegationTiers } from '../db/referenceData';
 import { createVerifier, knownTiers } from './auth';
 import { benchRoutes } from './benchRoutes';
 import { idempotencyStore } from './idempotency';
-import { rateLimits, type RateLimits } from './rateLimits';
+import { rateLimits } from './rateLimits';
 import { BASE_PATH, openApiDocument } from './openapi';
 import { expressPath, mountOperations, type Operation } from './operation';
 import { HttpProblem, problemHandler, sendProblem } from './problems';
@@ -31,20 +28,7 @@ import { codecOperations } from './routes/codec';
 import { metaOperations } from './routes/meta';
 import { referenceOperations } from './routes/reference';
 import { runningProjectOperations } from './routes/runningProjects';
-
-export interface AppDeps {
-  db: Db;
-  temporal: Client;
-  config: Config;
-  /** Set by the server when it begins to shut down: readiness answers 503 from then on. */
-  lifecycle?: { draining: boolean };
-  logger?: Logger;
-  /** Signs the audit chain's checkpoints; from the configuration when not given. */
-  signer?: CheckpointSigner;
-}
-
-/** What the operations are built from: the app's dependencies with the defaults filled in. */
-export type Services = AppDeps & Required<Pick<AppDeps, 'signer'>> & { limits: RateLimits };
+import type { AppDeps, Services } from './services';
 
 const BODY_LIMIT = '256kb';
 const CODEC_BODY_LIMIT = '4mb';

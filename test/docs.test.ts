@@ -25,6 +25,15 @@ test("the README's file tree names every source file of the service", () => {
   expect(missing).toEqual([]);
 });
 
+test('no module imports itself through others (madge): the app and its routes, the steps and the deadlines stand apart', async () => {
+  const { default: madge } = await import('madge');
+  const graph = await madge(['api', 'workflows', 'activities', 'db', 'platform', 'oversight', 'scripts', 'worker.ts', 'config.ts'].map((p) => path.join(ROOT, p)), {
+    fileExtensions: ['ts'], tsConfig: path.join(ROOT, 'tsconfig.json'), excludeRegExp: [/node_modules/],
+    detectiveOptions: { ts: { skipTypeImports: false } },
+  });
+  expect(graph.circular()).toEqual([]);
+}, 60_000);
+
 test('no file points outside the repository (a sibling folder, seed line numbers, issue numbers)', () => {
   const texts = tracked.filter((f) => /\.(ts|md|mjs|js|json|sql|txt|html|yml)$/.test(f) && !f.startsWith('test/workflows/histories/') && f !== 'package-lock.json');
   const pointers = texts.flatMap((f) => fs.readFileSync(path.join(ROOT, f), 'utf8').split('\n')

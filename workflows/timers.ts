@@ -5,7 +5,7 @@ import { moveTo, type CaseState, type Timer } from './caseState';
 import { deadlinesOf, editionOf } from './editions';
 import { isAwaited, scheduleNextSixWeek } from './reports';
 import { enterClosure } from './steps/execution';
-import type { Move } from './steps';
+import type { Move } from './steps/step';
 import type { NotificationIntent, RuleSet } from './types';
 import { TIMER_STEP, type SystemStep } from './vocabulary';
 

@@ -12,7 +12,7 @@ import { actionUpdates } from '../../workflows/messages';
 import { actorMayAct, STEPS } from '../../workflows/steps';
 import type { Actor, CaseView } from '../../workflows/types';
 import { ACTION_NAMES, REFUSALS, type ActionName, type RefusalKind } from '../../workflows/vocabulary';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../services';
 import { forCaller, loadCase } from '../caseAccess';
 import { retryId } from '../idempotency';
 import { actionOperationId, defineOperation, type Operation } from '../operation';

@@ -13,7 +13,7 @@ import type { CheckpointSigner } from '../../platform/auditChain';
 import {
   csvCheckpoint, csvEvent, csvStringifier, csvSummary, CSV_COLUMNS, eventsDigest, type ExportSummary, type UnsignedSummary,
 } from '../../platform/auditExport';
-import type { Services } from '../app';
+import type { Services } from '../services';
 import { defineOperation, noParameters, type Operation } from '../operation';
 import { HttpProblem } from '../problems';
 import { auditEventSchema, checkpointSchema, publicKeySchema, toAuditEvent } from '../schemas/audit';

@@ -10,7 +10,7 @@ import { caseInput } from '../../workflows/inputs';
 import { CASE_WORKFLOW, caseStartedUpdate } from '../../workflows/messages';
 import { STAGES, type Actor, type CaseInput } from '../../workflows/types';
 import { ACTION_NAMES } from '../../workflows/vocabulary';
-import type { Services } from '../app';
+import type { Services } from '../services';
 import { hasRole, seesAllCases } from '../auth';
 import { caseForCaller, forCaller } from '../caseAccess';
 import { retryId } from '../idempotency';

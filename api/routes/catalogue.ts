@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { listCatalogue } from '../../db/catalogue';
 import { STAGES } from '../../workflows/types';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../services';
 import { defineOperation, type Operation } from '../operation';
 import { catalogueEntrySchema } from '../schemas/oversight';
 import { listOf, paging } from '../schemas/lists';

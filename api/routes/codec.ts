@@ -6,7 +6,7 @@
 // (api/app.ts, CODEC_CORS_ORIGINS).
 import type { Payload } from '@temporalio/common';
 import { z } from 'zod';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../services';
 import { defineOperation, type Operation } from '../operation';
 import { HttpProblem, ruleProblem } from '../problems';
 

@@ -8,7 +8,7 @@ import { frameUse } from '../../db/readModel';
 import { adherence } from '../../oversight/adherence';
 import { leadTimeBreakdown } from '../../oversight/leadTimes';
 import { STAGES, type Stage } from '../../workflows/types';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../services';
 import { defineOperation, type Operation } from '../operation';
 import { renderPage } from '../pages';
 import { representation, sendHtml } from '../representation';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { savingsCases } from '../../db/oversight';
 import { effectEvaluation } from '../../oversight/evaluation';
 import { savingsRegister } from '../../oversight/savingsRegister';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../services';
 import { seesAllCases } from '../auth';
 import { loadCase, readableBy } from '../caseAccess';
 import { defineOperation, type Operation } from '../operation';

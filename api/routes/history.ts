@@ -6,7 +6,7 @@ import { defaultPayloadConverter, type Payload, type PayloadCodec } from '@tempo
 import { z } from 'zod';
 import { applicantTimeline, caseHistory } from '../../db/readModel';
 import { withCallDeadline } from '../../platform/temporal';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../services';
 import { seesAllCases } from '../auth';
 import { loadCase } from '../caseAccess';
 import { defineOperation, type Operation } from '../operation';

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { packSources } from '../../db/councilPack';
 import { meetingPack } from '../../oversight/pack';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../services';
 import { defineOperation, type Operation } from '../operation';
 import { renderPage } from '../pages';
 import { HttpProblem } from '../problems';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { pingDatabase } from '../../db/client';
 import { queuedEmails } from '../../db/outbox';
 import type { Request } from 'express';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../services';
 import { hasRole, type Verifier } from '../auth';
 import { defineOperation, noParameters, type Operation } from '../operation';
 import { HttpProblem } from '../problems';

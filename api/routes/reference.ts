@@ -5,7 +5,7 @@ import {
   portfolioById, setPortfolioFrame,
 } from '../../db/referenceData';
 import { isoDate, ruleSetInput, sek } from '../../workflows/inputs';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../services';
 import { defineOperation, type Operation } from '../operation';
 import { HttpProblem, ruleProblem } from '../problems';
 import { frameYearSchema } from '../schemas/amounts';

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { portfolioNames, runningCases } from '../../db/oversight';
 import { runningProjects } from '../../oversight/runningProjects';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../services';
 import { defineOperation, type Operation } from '../operation';
 import { renderPage } from '../pages';
 import { representation, sendCsv, sendHtml } from '../representation';

@@ -4,15 +4,15 @@
 import { offeredToDecider } from '../delegation';
 import type { ActionInput } from '../inputs';
 import { refuse } from '../refusals';
-import type { Actor, CaseView, Stage } from '../types';
+import type { Actor, CaseView } from '../types';
 import { TIMER_MOVES } from '../timers';
-import { ACTION_NAMES, type ActionName, type SystemStep } from '../vocabulary';
+import { ACTION_NAMES, type ActionName } from '../vocabulary';
 import { decisionSteps } from './decision';
 import { executionSteps } from './execution';
 import { followUpSteps } from './followUp';
 import { ideaSteps } from './idea';
 import { preparationSteps } from './preparation';
-import type { Situation, Step, Steps } from './step';
+import type { Move, Situation, Step, Steps } from './step';
 
 export const STEPS: Steps<ActionName> = { ...ideaSteps, ...preparationSteps, ...decisionSteps, ...executionSteps, ...followUpSteps };
 
@@ -64,8 +64,6 @@ export function validateStep<A extends ActionName>(action: A, situation: Omit<Si
 }
 
 /** The moves a case can make, by steps and by deadlines: the stage graph, declared once. */
-export interface Move { from: Stage; to: Stage; by: ActionName | SystemStep }
-
 export function stageGraph(): Move[] {
   const moves: Move[] = [];
   for (const action of ACTION_NAMES) {

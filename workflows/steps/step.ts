@@ -5,7 +5,7 @@ import type { CaseActivities } from '../../activities/contract';
 import type { CaseState } from '../caseState';
 import type { ActionInput } from '../inputs';
 import type { Actor, CaseInput, CaseView, Decision, NotificationIntent, RuleSet, Stage } from '../types';
-import type { ActionName, Role } from '../vocabulary';
+import type { ActionName, Role, SystemStep } from '../vocabulary';
 
 /** What the rule checks see: the case, its rule set and who acts, at the workflow's present time. */
 export interface Situation<A extends ActionName> {
@@ -52,3 +52,6 @@ export interface Step<A extends ActionName> {
 }
 
 export type Steps<K extends ActionName> = { [A in K]: Step<A> };
+
+/** A move of the stage graph: from one stage to another, by a step or a deadline. */
+export interface Move { from: Stage; to: Stage; by: ActionName | SystemStep }
