@@ -59,7 +59,7 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('cases'),
   WORKER_CACHED_CASES: z.coerce.number().int().min(2).max(100_000).default(250),
-  /** The benchmark's ceiling routes (api/benchRoutes.ts); never set in production. */
+  /** The benchmark's ceiling routes (api/probes/benchRoutes.ts); never set in production. */
   BENCH_ROUTES: z.enum(['0', '1']).default('0'),
   TEMPORAL_TLS_CERT: optionalString,
   TEMPORAL_TLS_KEY: optionalString,

@@ -32,7 +32,7 @@ export default defineConfig(
         patterns: [
           { group: ['node:*', 'drizzle-orm/*', 'pg/*', 'nodemailer/*'], message: determinism, allowTypeImports: true },
           {
-            regex: '^(\\.\\./)+(activities|db|api|platform|config|worker)(/.*)?$',
+            regex: '^(\\.\\./)+(activities|db|api|platform|audit|tooling|config|worker)(/.*)?$',
             message: `${determinism}; workflows call activities through proxyActivities.`,
             allowTypeImports: true,
           },

@@ -8,7 +8,7 @@ import { createMaintenance } from './activities/maintenance';
 import { createOutboxRelay } from './activities/outboxRelay';
 import { loadConfig, type Config } from './config';
 import type { Database } from './db/client';
-import { configuredSigner } from './platform/auditChain';
+import { configuredSigner } from './audit/chain';
 import { describeError, errorSerializers } from './platform/errors';
 import { createMailer } from './platform/mailer';
 import { dataConverter } from './platform/payloadCodec';

@@ -6,7 +6,7 @@ import type { Config } from '../config';
 import { signCheckpoint } from '../db/audit';
 import type { Db } from '../db/client';
 import { purgeExpired } from '../db/retention';
-import type { CheckpointSigner } from '../platform/auditChain';
+import type { CheckpointSigner } from '../audit/chain';
 import { describeError } from '../platform/errors';
 
 /** Hourly: retention is counted in days, so an hour late is of no consequence. */

@@ -6,11 +6,11 @@ import helmet from 'helmet';
 import pino from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
-import { configuredSigner } from '../platform/auditChain';
+import { configuredSigner } from '../audit/chain';
 import { errorSerializers } from '../platform/errors';
 import { delegationTiers } from '../db/referenceData';
 import { createVerifier, knownTiers } from './auth';
-import { benchRoutes } from './benchRoutes';
+import { benchRoutes } from './probes/benchRoutes';
 import { idempotencyStore } from './idempotency';
 import { rateLimits } from './rateLimits';
 import { BASE_PATH, openApiDocument } from './openapi';
@@ -101,7 +101,7 @@ export function createApp(given: AppDeps): Express {
   api.use('/docs', onlyGet, swaggerUi.serve, swaggerUi.setup(document));
   app.use(BASE_PATH, api);
 
-  // The benchmark's ceilings (api/benchRoutes.ts) behind the same middleware as every operation.
+  // The benchmark's ceilings (api/probes/benchRoutes.ts) behind the same middleware as every operation.
   if (deps.config.benchRoutes) app.use('/bench', benchRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue }));
 
   const root = express.Router();

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import type { CheckpointSigner } from '../platform/auditChain';
+import type { CheckpointSigner } from '../audit/chain';
 import type { RateLimits } from './rateLimits';
 
 export interface AppDeps {

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveTemporalCli } from '../platform/binaries';
+import { resolveTemporalCli } from '../tooling/binaries';
 import { ROOT } from './children';
 import type { LifecycleFigures } from './lifecycle';
 import type { Figures } from './measure';
@@ -258,8 +258,8 @@ export function renderReport({ env, results, quick, settings, clients }: {
     '`npm run api` as separate processes; default log level (info).',
     `Loads run for ${settings.seconds} s each after a 2 s warm-up, closed loop (each client sends its next request when the last is`,
     'answered), from autocannon in the benchmark process on the same machine. Every POST carries a fresh Idempotency-Key.',
-    '- Ceilings, each in the same run, through the same API process, Temporal client, worker and database pool, at its measure\'s clients (routes mounted only with `BENCH_ROUTES=1`, api/benchRoutes.ts):',
-    '  creations against `echo` (workflows/echo.ts) started with update-with-start whose update answers at once; actions against that update on',
+    '- Ceilings, each in the same run, through the same API process, Temporal client, worker and database pool, at its measure\'s clients (routes mounted only with `BENCH_ROUTES=1`, api/probes/benchRoutes.ts):',
+    '  creations against `echo` (workflows/probes/echo.ts) started with update-with-start whose update answers at once; actions against that update on',
     '  as many running `echo` workflows as cases acted on; GET against a bare route reading the same row by key.',
     '- Creations: an applicant\'s idea sketch; the API answers once the workflow has recorded the first step.',
     '- Actions: `assign` by an officer, round robin over all cases created in the creations phase.',

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { startDevServer, type DevServer } from '../platform/devServer';
+import { startDevServer, type DevServer } from '../tooling/devServer';
 import { BUILD_DIR, FatalError, freePort, pidsMentioning, ROOT, startNode, tail, waitFor, type Child } from './children';
 
 export type Backend = 'pglite' | 'postgres';
@@ -50,7 +50,7 @@ export function childEnv(target: Target, vars: Record<string, string>): NodeJS.P
     // The benchmark drives thousands of cases as a handful of users: the abuse limits would measure themselves.
     RATE_LIMIT_POSTS_PER_MINUTE: '0',
     RATE_LIMIT_RECEIPTS_PER_HOUR: '0',
-    // The ceilings' bare routes (api/benchRoutes.ts), served by the same API process.
+    // The ceilings' bare routes (api/probes/benchRoutes.ts), served by the same API process.
     BENCH_ROUTES: '1',
     ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
     ...vars,

@@ -1,19 +1,19 @@
 // The audit trail in the database: appending steps of cases and changes of reference data to one hash
 // chain, signing its head (checkpoints), and verifying both. What a hash covers and the walk that checks
-// it are in platform/auditChain.ts, shared with the offline verification of an export. The database
+// it are in audit/chain.ts, shared with the offline verification of an export. The database
 // trigger (migrations 0001, 0004) refuses UPDATE, DELETE and TRUNCATE of rows and checkpoints, and in
 // production the application's role may only insert and read them; the chain and the checkpoints are what
 // still catch a tamper by someone who owns the tables.
 import { and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm';
 import {
   ChainCheck, canonicalHash, checkpointSignatureValid, GENESIS_HASH, publicKeysFrom, type AuditContent, type ChainVerdict, type Checkpoint, type CheckpointSigner,
-} from '../platform/auditChain';
+} from '../audit/chain';
 import type { Actor, StepRecord } from '../workflows/types';
 import type { Db } from './client';
 import { lockAuditChain } from './locks';
 import { auditCheckpoints, auditEvents } from './schema';
 
-export { canonicalHash, GENESIS_HASH, type AuditContent } from '../platform/auditChain';
+export { canonicalHash, GENESIS_HASH, type AuditContent } from '../audit/chain';
 
 /** Plain JSON data, as jsonb will store it: no undefined, Dates as strings, toJSON applied. */
 function jsonData(value: unknown): unknown {

@@ -6,7 +6,7 @@ import { Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { startApi } from '../api/server';
 import { loadConfig } from '../config';
-import { startDevServer } from '../platform/devServer';
+import { startDevServer } from '../tooling/devServer';
 import { errorSerializers } from '../platform/errors';
 import { readyDatabase } from '../platform/startup';
 import { startWorker } from '../worker';

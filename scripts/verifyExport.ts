@@ -8,7 +8,7 @@
 // without a key to trust.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { readExport, verifyExport } from '../platform/auditExport';
+import { readExport, verifyExport } from '../audit/export';
 
 const USAGE = 'usage: npm run verify-export -- FILE (--public-key KEY_FILE | --fingerprint SHA256)...\n'
   + 'Give the key to verify against: a key taken from the export itself would vouch for a forged file as well.';

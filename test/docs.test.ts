@@ -20,14 +20,14 @@ test('the stage graph in docs/architecture.md is the one the steps table declare
 test("the README's file tree names every source file of the service", () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const tree = readme.slice(readme.indexOf('```', readme.indexOf('## How it is built')), readme.indexOf('```', readme.indexOf('```', readme.indexOf('## How it is built')) + 3));
-  const sources = tracked.filter((f) => /^(workflows|activities|api|db|oversight|platform|scripts|bench)\/[^/]+(\/[^/]+)?\.(ts|mjs)$/.test(f) || /^[^/]+\.ts$/.test(f));
+  const sources = tracked.filter((f) => /^(workflows|activities|api|db|oversight|platform|audit|tooling|scripts|bench)\/[^/]+(\/[^/]+)?\.(ts|mjs)$/.test(f) || /^[^/]+\.ts$/.test(f));
   const missing = sources.filter((f) => !tree.includes(path.basename(f)));
   expect(missing).toEqual([]);
 });
 
 test('no module imports itself through others (madge): the app and its routes, the steps and the deadlines stand apart', async () => {
   const { default: madge } = await import('madge');
-  const graph = await madge(['api', 'workflows', 'activities', 'db', 'platform', 'oversight', 'scripts', 'worker.ts', 'config.ts'].map((p) => path.join(ROOT, p)), {
+  const graph = await madge(['api', 'workflows', 'activities', 'db', 'platform', 'audit', 'tooling', 'oversight', 'scripts', 'worker.ts', 'config.ts'].map((p) => path.join(ROOT, p)), {
     fileExtensions: ['ts'], tsConfig: path.join(ROOT, 'tsconfig.json'), excludeRegExp: [/node_modules/],
     detectiveOptions: { ts: { skipTypeImports: false } },
   });

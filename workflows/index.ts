@@ -1,3 +1,3 @@
-export * from './ping';
-export * from './echo';
+export * from './probes/ping';
+export * from './probes/echo';
 export * from './case';

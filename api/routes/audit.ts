@@ -1,7 +1,7 @@
 // The audit trail for auditors: search and export across cases (streamed a batch at a time with backpressure,
 // so an export of years costs no more memory than one of a day), signed checkpoints of the chain and the key
 // that verifies them, and verification. An export carries its checkpoints and verifies offline with
-// `npm run verify-export` (platform/auditExport.ts describes the file).
+// `npm run verify-export` (audit/export.ts describes the file).
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
@@ -9,10 +9,10 @@ import { z } from 'zod';
 import { auditHead, listCheckpoints, signCheckpoint, verifyAuditChain } from '../../db/audit';
 import { searchAuditEvents, type AuditFilter } from '../../db/readModel';
 import type { Db } from '../../db/client';
-import type { CheckpointSigner } from '../../platform/auditChain';
+import type { CheckpointSigner } from '../../audit/chain';
 import {
   csvCheckpoint, csvEvent, csvStringifier, csvSummary, CSV_COLUMNS, eventsDigest, type ExportSummary, type UnsignedSummary,
-} from '../../platform/auditExport';
+} from '../../audit/export';
 import type { Services } from '../services';
 import { defineOperation, noParameters, type Operation } from '../operation';
 import { HttpProblem } from '../problems';

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import { resolveTemporalCli } from '../../platform/binaries';
+import { resolveTemporalCli } from '../../tooling/binaries';
 import { expectProblem, apiHarness, type ApiHarness } from './support';
 
 const run = promisify(execFile);

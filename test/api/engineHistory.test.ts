@@ -3,7 +3,7 @@
 // only ciphertext, while the API's engine-history endpoint decrypts it for those allowed to read it.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { resolveTemporalCli } from '../../platform/binaries';
+import { resolveTemporalCli } from '../../tooling/binaries';
 import { ENCRYPTED_ENCODING } from '../../platform/payloadCodec';
 import { apiHarness, type ApiHarness } from './support';
 

@@ -3,7 +3,7 @@
 // real dev server finds a case by its stage and organisation, and follows it when the stage changes.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { resolveTemporalCli } from '../../platform/binaries';
+import { resolveTemporalCli } from '../../tooling/binaries';
 import { apiHarness, type ApiHarness } from './support';
 
 const run = promisify(execFile);

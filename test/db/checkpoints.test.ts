@@ -13,7 +13,7 @@ import { addRuleSet, createOrganisation, setPortfolioFrame } from '../../db/refe
 import { purgeExpired } from '../../db/retention';
 import { auditCheckpoints, auditEvents, caseRequests, councilMeetings, idempotencyKeys, outbox } from '../../db/schema';
 import { seedReferenceData } from '../../db/seed';
-import { loadCheckpointSigner, type CheckpointSigner } from '../../platform/auditChain';
+import { loadCheckpointSigner, type CheckpointSigner } from '../../audit/chain';
 import { DEFAULT_RULES } from '../../workflows/defaults';
 import { freshDatabase, type TestDatabase } from '../support/db';
 import { CaseStory, planOneEmailPerIntent } from '../support/steps';

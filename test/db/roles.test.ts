@@ -12,7 +12,7 @@ import { signCheckpoint, verifyAuditChain } from '../../db/audit';
 import { migrateConfigured, openDatabase, type Database } from '../../db/client';
 import { setPortfolioFrame } from '../../db/referenceData';
 import { seedReferenceData } from '../../db/seed';
-import { loadCheckpointSigner } from '../../platform/auditChain';
+import { loadCheckpointSigner } from '../../audit/chain';
 import { MACHINE_POSTGRES } from '../e2e/system';
 import { CaseStory, planOneEmailPerIntent } from '../support/steps';
 

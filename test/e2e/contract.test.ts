@@ -6,7 +6,7 @@
 // seed; SCHEMATHESIS_SEED explores others.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { resolveSchemathesis } from '../../platform/binaries';
+import { resolveSchemathesis } from '../../tooling/binaries';
 import type { Who } from './client';
 import { startSystem, type System } from './system';
 

@@ -13,8 +13,8 @@ import { loadConfig } from '../../config';
 import { openDatabase, type Database } from '../../db/client';
 import { auditEvents } from '../../db/schema';
 import { seedReferenceData } from '../../db/seed';
-import { resolveTemporalCli } from '../../platform/binaries';
-import { startDevServer } from '../../platform/devServer';
+import { resolveTemporalCli } from '../../tooling/binaries';
+import { startDevServer } from '../../tooling/devServer';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { ApiClient, eventually, sleep, type Answer } from './client';
 import { checkInvariants, mailSettled, type Checked } from './invariants';
@@ -105,7 +105,7 @@ async function retried(sent: Sent): Promise<Answer> {
 const checked = (): Checked => ({ api: survivor, smtp, inspect: (fn) => fn(direct.db) });
 
 test('the build finds the project\'s own tools, as the sources do, instead of installing a venv of its own', () => {
-  const fromBuild = execFileSync(process.execPath, ['-e', `process.stdout.write(require('./${BUILD}/platform/binaries.js').resolveTemporalCli())`], { cwd: ROOT, encoding: 'utf8' });
+  const fromBuild = execFileSync(process.execPath, ['-e', `process.stdout.write(require('./${BUILD}/tooling/binaries.js').resolveTemporalCli())`], { cwd: ROOT, encoding: 'utf8' });
   expect(fromBuild).toBe(resolveTemporalCli());
   expect(fs.existsSync(path.join(ROOT, BUILD, '.tools'))).toBe(false);
 });

@@ -19,7 +19,7 @@ import { startApi } from '../../api/server';
 import { loadConfig } from '../../config';
 import { openDatabase, type Database, type Db } from '../../db/client';
 import { seedReferenceData } from '../../db/seed';
-import { startDevServer, type DevServer, type DevServerOptions } from '../../platform/devServer';
+import { startDevServer, type DevServer, type DevServerOptions } from '../../tooling/devServer';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { ApiClient } from './client';
 import { AppProcess } from './processes';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { formatAmount } from '../../activities/templates/format';
 import { frameReservations } from '../../db/schema';
-import { CHROMIUM_ARGS, resolveChromium } from '../../platform/chromium';
+import { CHROMIUM_ARGS, resolveChromium } from '../../tooling/chromium';
 import { stockholmYear } from '../../workflows/calendar';
 import { apiHarness, type ApiHarness, type CallerName } from '../api/support';
 import { actors, application, CaseStory } from '../support/steps';

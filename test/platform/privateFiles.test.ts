@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../config';
-import { loadCheckpointSigner } from '../../platform/auditChain';
+import { loadCheckpointSigner } from '../../audit/chain';
 import { createMailer } from '../../platform/mailer';
 import { payloadKeys } from '../../platform/payloadCodec';
 

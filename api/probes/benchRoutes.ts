@@ -4,9 +4,9 @@
 // once, an update on a running workflow.
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { Router } from 'express';
-import { caseById } from '../db/readModel';
-import type { Db } from '../db/client';
-import { ECHO_WORKFLOW, echoUpdate } from '../workflows/echo';
+import { caseById } from '../../db/readModel';
+import type { Db } from '../../db/client';
+import { ECHO_WORKFLOW, echoUpdate } from '../../workflows/probes/echo';
 
 export function benchRoutes(deps: { db: Db; temporal: Client; taskQueue: string }): Router {
   const { db, temporal, taskQueue } = deps;

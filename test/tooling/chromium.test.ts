@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEBIAN_CHROMIUM, resolveChromium } from '../../platform/chromium';
+import { DEBIAN_CHROMIUM, resolveChromium } from '../../tooling/chromium';
 
 test('CHROMIUM_PATH wins when it is an executable file, and is refused by name when it is not', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-path-'));

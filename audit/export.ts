@@ -1,5 +1,5 @@
 // The audit export as a file: its records in JSON, NDJSON and CSV, written by GET /audit/events and read back
-// by `npm run verify-export`, which checks it with no database (platform/auditChain.ts).
+// by `npm run verify-export`, which checks it with no database (audit/chain.ts).
 //
 // Every format holds, in this order: the events (rows of the chain), the checkpoints signed up to the
 // export's head, and a closing summary (when, up to which row, how many events and a digest of their hashes,
@@ -21,7 +21,7 @@ import { stringify, type Stringifier } from 'csv-stringify';
 import {
   ChainCheck, fingerprintOf, keyIdOf, publicKeysFrom, recordSignatureValid, type AuditContent, type ChainVerdict, type Checkpoint, type PublicKeyInfo,
   type RecordSignature,
-} from './auditChain';
+} from './chain';
 
 /** An event as exported (and as the API's AuditEvent gives it out). */
 export interface ExportedEvent {
