@@ -92,7 +92,7 @@ describe('someone who switches the trigger off', () => {
     const rows = await chain();
     const target = rows[5];
     await withoutTrigger(sql`UPDATE audit_events SET motivation = 'Beslutet var enhälligt' WHERE seq = ${target.seq}`);
-    const broken = { ok: false, checked: 6, firstBrokenSeq: target.seq, reason: 'row-hash', checkpoints: 0 };
+    const broken = { ok: false, checked: 6, firstBrokenSeq: target.seq, reason: 'row-hash', checkpoints: 0, from: 1 };
     expect(await verifyAuditChain(database.db)).toEqual(broken);
     // Read in batches smaller than the chain, the break is found at the same row.
     expect(await verifyAuditChain(database.db, { batchSize: 2 })).toEqual(broken);
@@ -118,6 +118,6 @@ describe('someone who switches the trigger off', () => {
     const rows = await chain();
     await withoutTrigger(sql`DELETE FROM audit_events WHERE seq = ${rows[1].seq}`);
     const result = await verifyAuditChain(database.db);
-    expect(result).toEqual({ ok: false, checked: 2, firstBrokenSeq: rows[2].seq, reason: 'link', checkpoints: 0 });
+    expect(result).toEqual({ ok: false, checked: 2, firstBrokenSeq: rows[2].seq, reason: 'link', checkpoints: 0, from: 1 });
   });
 });
