@@ -119,6 +119,7 @@ const schema = z.object({
   WORKER_SHUTDOWN_GRACE_SECONDS: seconds.default(20),
   WORKER_SHUTDOWN_FORCE_SECONDS: seconds.default(30),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
+  OVERVIEW_MAX_CASES: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
   RATE_LIMIT_POSTS_PER_MINUTE: z.coerce.number().int().min(0).default(60),
   RATE_LIMIT_RECEIPTS_PER_HOUR: z.coerce.number().int().min(0).default(20),
 });
@@ -215,6 +216,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       /** ...and the worker stops this long after it is asked to, whatever still runs (shutdownForceTime). */
       workerForceMs: e.WORKER_SHUTDOWN_FORCE_SECONDS * 1000,
     },
+    /** The most cases an overview (running projects, the savings register) reads in one answer; beyond, it is narrowed. */
+    overviewMaxCases: e.OVERVIEW_MAX_CASES,
     retention: {
       /** Idempotency keys, case requests and the bodies of sent emails older than this are purged; audit rows never. */
       days: e.RETENTION_DAYS,
@@ -222,7 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     rateLimits: {
       /** POSTs per user and minute, across API processes; 0: no limit. */
       postsPerMinute: e.RATE_LIMIT_POSTS_PER_MINUTE,
-      /** Receipts per recipient address and hour; 0: no limit. */
+      /** New cases (receipts) per user and hour; 0: no limit. */
       receiptsPerHour: e.RATE_LIMIT_RECEIPTS_PER_HOUR,
     },
   };

@@ -14,7 +14,7 @@ import { auditEvents, cases, portfolios, ruleSets } from './schema';
 const RUNNING: Stage[] = ['execution', 'closure'];
 
 /** Projects in execution, or in closure with the final report not yet approved. */
-export async function runningCases(db: Db, filter: { portfolio?: string }): Promise<RunningCase[]> {
+export async function runningCases(db: Db, filter: { portfolio?: string }, limit: number): Promise<RunningCase[]> {
   return db.select({
     id: cases.id, title: cases.title, organisation: cases.organisation, portfolio: cases.portfolio, stage: sql<Stage>`${cases.stage}`,
     grantedAmount: cases.grantedAmount, projectStart: cases.projectStart,
@@ -26,7 +26,7 @@ export async function runningCases(db: Db, filter: { portfolio?: string }): Prom
   }).from(cases).where(and(
     inArray(cases.stage, RUNNING),
     filter.portfolio !== undefined ? eq(cases.portfolio, filter.portfolio) : undefined,
-  )).orderBy(asc(cases.id));
+  )).orderBy(asc(cases.id)).limit(limit);
 }
 
 /** Portfolios by number with their Swedish names: the pages and the overview name them. */
@@ -37,7 +37,7 @@ export async function portfolioNames(db: Db): Promise<{ id: string; number: numb
 const RECEIVED_EFFECTS = '$.reports[*] ? (@.type == "effect" && @.status == "received")';
 
 /** Cases with savings claims in their application; of one organisation, and with savings in one budget year, when asked. */
-export async function savingsCases(db: Db, filter: { organisation?: string; year?: number }): Promise<SavingsCase[]> {
+export async function savingsCases(db: Db, filter: { organisation?: string; year?: number }, limit: number): Promise<SavingsCase[]> {
   const plannedEnd = sql`${cases.view}->>'plannedEnd'`;
   return db.select({
     id: cases.id, title: cases.title, organisation: cases.organisation, stage: sql<Stage>`${cases.stage}`,
@@ -52,7 +52,7 @@ export async function savingsCases(db: Db, filter: { organisation?: string; year
     filter.organisation !== undefined ? eq(cases.organisation, filter.organisation) : undefined,
     // The budget year is the year after the planned end (oversight/savingsRegister.ts).
     filter.year !== undefined ? sql`${plannedEnd} LIKE ${`${filter.year - 1}-%`}` : undefined,
-  )).orderBy(asc(cases.id));
+  )).orderBy(asc(cases.id)).limit(limit);
 }
 
 /** Decided (approved or rejected) in [from, to): the cases whose lead times the dashboard shows. */

@@ -29,6 +29,9 @@ export function projectAdherence(p: FinishedProject): ProjectAdherence {
   };
 }
 
+/** The cases a figure names: the latest by case number; its count holds them all. A dashboard answer stays bounded. */
+export const CASES_NAMED = 100;
+
 export interface AdherenceFigures {
   finished: number;
   overBudget: { count: number; share: number | null; cases: string[] };
@@ -39,7 +42,7 @@ function figures(judged: ProjectAdherence[]): AdherenceFigures {
   const share = (n: number) => (judged.length === 0 ? null : Math.round((n / judged.length) * 1000) / 1000);
   const over = (f: (a: ProjectAdherence) => boolean) => {
     const cases = judged.filter(f).map((a) => a.caseId);
-    return { count: cases.length, share: share(cases.length), cases };
+    return { count: cases.length, share: share(cases.length), cases: cases.slice(-CASES_NAMED) };
   };
   return { finished: judged.length, overBudget: over((a) => a.overBudget), overTime: over((a) => a.overTime) };
 }

@@ -117,5 +117,6 @@ export const RULES = {
   'feasibility-study-unknown': 'rule',
   'priority-taken': 'rule',
   'payload-undecryptable': 'rule',
+  'overview-too-broad': 'rule',
 } as const satisfies Record<string, RefusalKind>;
 export type RuleId = keyof typeof RULES;

@@ -5,7 +5,7 @@ import { benefits, countsByStage, lateReportCounts, leadTimes, overdueReports } 
 import { outboxHealth } from '../../db/outbox';
 import { finishedProjects, leadTimeCases } from '../../db/oversight';
 import { frameUse } from '../../db/readModel';
-import { adherence } from '../../oversight/adherence';
+import { adherence, CASES_NAMED } from '../../oversight/adherence';
 import { leadTimeBreakdown } from '../../oversight/leadTimes';
 import { STAGES, type Stage } from '../../workflows/types';
 import type { AppDeps } from '../services';
@@ -21,10 +21,11 @@ const holderTimes = {
   withCityMedianDays: z.number().nullable().describe('Median days with the city: screening, preparation, council, decision, reviewing the final report'),
   withApplicantMedianDays: z.number().nullable().describe('Median days waiting on the applicant: application, completion, final report, reports filed after their due date'),
 };
+const namedCases = z.array(z.string()).describe(`The latest ${CASES_NAMED} by case number; count holds them all`);
 const adherenceFigures = {
   finished: count.describe('Projects whose closure was approved (not terminated)'),
-  overBudget: z.object({ count, share: z.number().nullable(), cases: z.array(z.string()) }).describe('Final cost above the first grant plus the cost tolerance'),
-  overTime: z.object({ count, share: z.number().nullable(), cases: z.array(z.string()) })
+  overBudget: z.object({ count, share: z.number().nullable(), cases: namedCases }).describe('Final cost above the first grant plus the cost tolerance'),
+  overTime: z.object({ count, share: z.number().nullable(), cases: namedCases })
     .describe("Ended after the application's planned end plus the allowed slip"),
 };
 const benefitParts = z.object({ citizenBenefit: sekAmount, businessBenefit: sekAmount, operationCost: sekAmount, savingsPerYear: sekAmount });

@@ -7,6 +7,7 @@ import type { AppDeps } from '../services';
 import { seesAllCases } from '../auth';
 import { loadCase, readableBy } from '../caseAccess';
 import { defineOperation, type Operation } from '../operation';
+import { boundedCases } from '../overviews';
 import { HttpProblem } from '../problems';
 import { representation, sendCsv } from '../representation';
 import { caseIdParam } from '../schemas/cases';
@@ -16,7 +17,7 @@ const REGISTER_COLUMNS = [
   'organisation', 'year', 'status', 'caseId', 'title', 'stage', 'key', 'description', 'amountPerYear', 'realisedAmountPerYear', 'effectReport', 'withdrawnBecause',
 ] as const;
 
-export function followUpOperations({ db }: AppDeps): Operation[] {
+export function followUpOperations({ db, config }: AppDeps): Operation[] {
   return [
     defineOperation({
       id: 'caseEvaluation', method: 'get', path: '/cases/{id}/evaluation', tag: 'Follow-up', access: ['officer', 'council', 'auditor', 'applicant'],
@@ -31,7 +32,8 @@ export function followUpOperations({ db }: AppDeps): Operation[] {
       id: 'savingsRegister', method: 'get', path: '/savings-register', tag: 'Follow-up', access: ['officer', 'council', 'budget', 'auditor', 'applicant'],
       summary: 'Savings per organisation and budget year: pending, booked, realised and withdrawn, with the cases behind each figure',
       description: 'The budget year of a saving is the first calendar year after its project\'s planned end. A claim removed in the double-count check is left out: '
-        + "the case that kept it books it. Applicants see their own organisation's register only. Accept: text/csv gives one row per claim.",
+        + "the case that kept it books it. Applicants see their own organisation's register only. Accept: text/csv gives one row per claim. "
+        + 'More cases than OVERVIEW_MAX_CASES in one answer is a 422 (overview-too-broad): name an organisation or a year.',
       query: z.strictObject({
         organisation: z.string().min(1).max(100).optional(),
         year: z.coerce.number().int().min(1901).max(3000).optional().describe('The budget year'),
@@ -40,6 +42,7 @@ export function followUpOperations({ db }: AppDeps): Operation[] {
         status: 200, description: 'The register', schema: savingsRegisterSchema,
         alternatives: [{ contentType: 'text/csv', schema: z.string().describe(`Columns: ${REGISTER_COLUMNS.join(', ')}`) }],
       },
+      problems: ['rule-violation'],
       handler: async ({ req, res, actor, query }) => {
         let organisation = query.organisation;
         if (!seesAllCases(actor)) {
@@ -47,7 +50,7 @@ export function followUpOperations({ db }: AppDeps): Operation[] {
           if (actor.org === undefined) throw new HttpProblem('forbidden', 'The token names no organisation');
           organisation = actor.org;
         }
-        const items = savingsRegister(await savingsCases(db, { organisation, year: query.year }));
+        const items = savingsRegister(await boundedCases(config, (limit) => savingsCases(db, { organisation, year: query.year }, limit), 'name an organisation or a year'));
         if (representation(req, ['json', 'csv']) === 'json') return { items };
         const rows = items.flatMap((e) => [...e.pending.claims, ...e.booked.claims, ...e.withdrawn.claims].map((c) => [
           e.organisation, e.year, c.status, c.caseId, c.title, c.stage, c.key, c.description, c.amountPerYear, c.realisedAmountPerYear, c.effectReport, c.withdrawnBecause,

@@ -2,6 +2,7 @@
 // activity writes them: the effect evaluation, the savings register, the council's meeting pack, the running
 // projects, the catalogue, and the dashboard's lead times by who holds the ball and adherence.
 import request from 'supertest';
+import { createApp } from '../../api/app';
 import { frameReservations } from '../../db/schema';
 import { stockholmYear } from '../../workflows/calendar';
 import type { CaseView, Report } from '../../workflows/types';
@@ -297,6 +298,22 @@ describe('running projects', () => {
 
   test('is not for applicants', async () => {
     expectProblem(await h.get('/api/v1/running-projects', 'applicant'), 403, 'forbidden');
+  });
+});
+
+describe('overviews stay bounded', () => {
+  test('past OVERVIEW_MAX_CASES the running projects and the savings register ask to be narrowed (422), never answer a part as the whole', async () => {
+    const capped = createApp({ ...h.deps, config: { ...h.config, overviewMaxCases: 1 } });
+    const get = async (url: string) => request(capped).get(url).set('Authorization', await h.auth('officer'));
+    // Two running projects, one in each of p1 and p2.
+    const both = await get('/api/v1/running-projects');
+    expectProblem(both, 422, 'rule-violation');
+    expect(both.body).toMatchObject({ rule: 'overview-too-broad', detail: expect.stringContaining('name a portfolio') });
+    expect((await get('/api/v1/running-projects?portfolio=p2')).status).toBe(200);
+    const register = await get('/api/v1/savings-register');
+    expectProblem(register, 422, 'rule-violation');
+    expect(register.body.detail).toContain('name an organisation or a year');
+    expect((await request(h.app).get('/api/v1/savings-register').set('Authorization', await h.auth('officer'))).status).toBe(200);
   });
 });
 
