@@ -1,19 +1,9 @@
 // What the case workflow may ask of the outside world. Implemented by createActivities (activities/index.ts);
 // the workflow proxies are typed from this interface.
 import type { Db } from '../db/client';
+import type { FrameRequest } from '../db/frameReservations';
+import type { OutboxDraft } from '../db/outbox';
 import type { FrameReservation, SavingsClaim, SavingsConflict, StepRecord } from '../workflows/types';
-
-/** One email ready for the outbox; unique per (case, step, template, recipient). */
-export interface OutboxDraft {
-  template: string;
-  recipient: string;
-  language: 'sv' | 'en';
-  subject: string;
-  text: string;
-  html: string;
-  /** Deterministic, so a resend is recognisable as the same message. */
-  messageId: string;
-}
 
 /** Turns a step's notification intents into outbox drafts (resolving addresses); no side effects. */
 export type EmailPlanner = (db: Db, step: StepRecord) => Promise<OutboxDraft[]>;
@@ -43,5 +33,5 @@ export interface CaseActivities {
    * earlier one). With enforce, refuses (and changes nothing) when a year would exceed its frame;
    * concurrent calls are serialised so two cases cannot together overspend.
    */
-  reserveFrame(args: { caseId: string; portfolio: string; amountsByYear: Record<string, number>; enforce: boolean }): Promise<FrameReservation>;
+  reserveFrame(args: FrameRequest): Promise<FrameReservation>;
 }

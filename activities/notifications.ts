@@ -14,21 +14,24 @@
 // Message-ID, by which receiving systems can recognise it.
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { and, asc, eq, lt, ne, sql, type SQL } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { outboxCounts } from '../db/outbox';
-import { cases, organisations, outbox, portfolios } from '../db/schema';
+import {
+  claimForSending, ofStep, outboxCounts, pendingAfter, queueOfficeAlert, refusedOfStep, settleSending, type OutboxDraft,
+} from '../db/outbox';
+import { caseTitle } from '../db/readModel';
+import { organisationAndPortfolioNames } from '../db/referenceData';
 import { effectEvaluation } from '../oversight/evaluation';
 import { MailError, maskAddresses, type Mailer } from '../platform/mailer';
 import type { Audience, CaseView, Language, NotificationIntent, StepRecord } from '../workflows/types';
 import type { EmailTemplate } from '../workflows/vocabulary';
-import type { CaseActivities, EmailPlanner, OutboxDraft } from './contract';
+import type { CaseActivities, EmailPlanner } from './contract';
 import { formatAmount, formatDate, formatDateTime, formatDuration } from './templates/format';
 import { loadTemplates, type Table, type Templates, type Vars } from './templates/render';
 
 type Mail = Config['mail'];
-type OutboxRow = typeof outbox.$inferSelect;
+type OutboxRow = NonNullable<Awaited<ReturnType<typeof claimForSending>>>;
 
 // ---- planning: intents → drafts --------------------------------------------------------------------
 
@@ -60,10 +63,7 @@ interface CaseContext { organisationName: string; organisationEmail?: string; po
 
 /** The organisation's and the portfolio's names in one round trip (either may be missing). */
 async function caseContext(db: Db, view: CaseView): Promise<CaseContext> {
-  const [row] = await db.select({ name: organisations.name, email: organisations.email, sv: portfolios.nameSv, en: portfolios.nameEn })
-    .from(sql`(SELECT 1) AS one`)
-    .leftJoin(organisations, eq(organisations.id, view.organisation))
-    .leftJoin(portfolios, view.portfolio === null ? sql`false` : eq(portfolios.id, view.portfolio));
+  const row = await organisationAndPortfolioNames(db, view.organisation, view.portfolio);
   return {
     organisationName: row?.name ?? view.organisation,
     organisationEmail: row?.email ?? undefined,
@@ -194,7 +194,7 @@ export function createNotificationActivities(deps: DeliveryDeps): Pick<CaseActiv
      * trying the others, so Temporal retries with backoff; once it gives up, the sweeper takes over.
      */
     async deliverEmails(caseId, seq) {
-      const step = and(eq(outbox.caseId, caseId), eq(outbox.seq, seq)) as SQL;
+      const step = ofStep(caseId, seq);
       const run = await deliverPending(deps, step, { stopAtTransient: false });
       if (run.pending > 0) {
         throw ApplicationFailure.retryable(`${run.pending} email(s) of ${caseId} step ${seq} not sent yet: the mail server could not take them`, 'MailDeferred');
@@ -222,10 +222,7 @@ export async function deliverPending(deps: DeliveryDeps, scope: SQL | undefined,
   const tried = new Set<number>();
   let after: { attempts: number; id: number } | undefined;
   for (;;) {
-    const batch = await deps.db.select({ id: outbox.id, attempts: outbox.attempts }).from(outbox)
-      .where(and(scope, eq(outbox.status, 'pending'), after ? sql`(${outbox.attempts}, ${outbox.id}) > (${after.attempts}, ${after.id})` : undefined))
-      .orderBy(asc(outbox.attempts), asc(outbox.id))
-      .limit(SEND_BATCH);
+    const batch = await pendingAfter(deps.db, scope, after, SEND_BATCH);
     if (batch.length === 0) return done;
     after = batch[batch.length - 1];
     const fresh = batch.filter((r) => !tried.has(r.id));
@@ -243,13 +240,8 @@ export async function deliverPending(deps: DeliveryDeps, scope: SQL | undefined,
 
 /** Claims one row, sends it, records the outcome. Undefined when another caller has claimed or finished it. */
 async function sendRow({ db, mailer, mail }: DeliveryDeps, id: number): Promise<{ row: OutboxRow; outcome: Outcome } | undefined> {
-  const [row] = await db.update(outbox)
-    .set({ status: 'sending', attempts: sql`${outbox.attempts} + 1`, sentAt: sql`now()` })
-    .where(and(eq(outbox.id, id), eq(outbox.status, 'pending')))
-    .returning();
+  const row = await claimForSending(db, id);
   if (!row) return undefined;
-  // Only this claim may record the outcome: after a stale release and a new claim the token differs.
-  const claimed = and(eq(outbox.id, id), eq(outbox.status, 'sending'), eq(outbox.attempts, row.attempts));
   try {
     await mailer.send({
       from: mail.from, to: row.recipient, subject: row.subject, text: row.text, html: row.html,
@@ -258,12 +250,10 @@ async function sendRow({ db, mailer, mail }: DeliveryDeps, id: number): Promise<
   } catch (err) {
     const permanent = err instanceof MailError && err.permanent;
     const lastError = maskAddresses(err instanceof Error ? err.message : String(err));
-    await writeOutcome(() => db.update(outbox)
-      .set(permanent ? { status: 'failed', lastError, sentAt: sql`now()` } : { status: 'pending', lastError, sentAt: null })
-      .where(claimed));
+    await writeOutcome(() => settleSending(db, row, { status: permanent ? 'failed' : 'pending', lastError }));
     return { row: { ...row, lastError }, outcome: permanent ? 'failed' : 'pending' };
   }
-  await writeOutcome(() => db.update(outbox).set({ status: 'sent', sentAt: sql`now()`, lastError: null }).where(claimed));
+  await writeOutcome(() => settleSending(db, row, { status: 'sent' }));
   return { row, outcome: 'sent' };
 }
 
@@ -292,39 +282,23 @@ async function writeOutcome(write: () => PromiseLike<unknown>): Promise<void> {
 async function alertOffice({ db, mail }: DeliveryDeps, failed: OutboxRow): Promise<void> {
   // Not about an alert, nor about the office's own address: neither alert could arrive.
   if (failed.template === 'delivery-failed' || sameAddress(failed.recipient, mail.officeEmail)) return;
-  const refused = await db.select({ template: outbox.template, recipient: outbox.recipient, lastError: outbox.lastError })
-    .from(outbox)
-    .where(and(eq(outbox.caseId, failed.caseId), eq(outbox.seq, failed.seq), eq(outbox.status, 'failed'), ne(outbox.template, 'delivery-failed')))
-    .orderBy(asc(outbox.id));
-  const [known] = await db.select({ title: cases.title }).from(cases).where(eq(cases.id, failed.caseId));
+  const refused = await refusedOfStep(db, failed.caseId, failed.seq);
+  const title = await caseTitle(db, failed.caseId);
   const templates = loadTemplates();
   const language: Language = 'sv';
   const email = templates.render('delivery-failed', language, {
     caseNumber: failed.caseId,
-    title: known?.title ?? failed.caseId,
+    title: title ?? failed.caseId,
     link: caseLink(mail, failed.caseId),
     failures: refused.map((r) => `${templates.label(language, 'template', r.template) ?? r.template} (${r.recipient}): ${r.lastError ?? ''}`),
   });
-  await db.insert(outbox)
-    .values({
-      caseId: failed.caseId, seq: failed.seq, template: 'delivery-failed', recipient: mail.officeEmail, language, ...email,
-      messageId: messageId(failed.caseId, failed.seq, 'delivery-failed', mail.officeEmail),
-    })
-    .onConflictDoUpdate({
-      target: [outbox.caseId, outbox.seq, outbox.template, outbox.recipient],
-      set: { subject: sql`excluded.subject`, text: sql`excluded.text`, html: sql`excluded.html` },
-      setWhere: eq(outbox.status, 'pending'),
-    });
+  await queueOfficeAlert(db, {
+    caseId: failed.caseId, seq: failed.seq, template: 'delivery-failed', recipient: mail.officeEmail, language, ...email,
+    messageId: messageId(failed.caseId, failed.seq, 'delivery-failed', mail.officeEmail),
+  });
 }
 
 async function stepCounts(db: Db, step: SQL): Promise<DeliveryCounts> {
   const counts = await outboxCounts(db, step);
   return { sent: counts.sent, failed: counts.failed, pending: counts.pending + counts.sending };
-}
-
-/** Rows a process left 'sending' longer ago than `ms` (it died mid-send) go back to pending, to be sent again. */
-export async function releaseStaleSending(db: Db, ms: number): Promise<void> {
-  await db.update(outbox)
-    .set({ status: 'pending', lastError: 'interrupted while sending; sent again' })
-    .where(and(eq(outbox.status, 'sending'), lt(outbox.sentAt, sql`now() - ${Math.max(0, Math.round(ms))}::integer * interval '1 millisecond'`)));
 }

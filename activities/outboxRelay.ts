@@ -9,7 +9,8 @@ import pino, { type Logger } from 'pino';
 import type { Database } from '../db/client';
 import { OUTBOX_CHANNEL } from '../db/outbox';
 import { describeError } from '../platform/errors';
-import { deliverPending, releaseStaleSending, type DeliveryCounts, type DeliveryDeps } from './notifications';
+import { releaseStaleSending } from '../db/outbox';
+import { deliverPending, type DeliveryCounts, type DeliveryDeps } from './notifications';
 
 export interface OutboxRelay {
   /** Listens, and sends what is waiting. */

@@ -79,6 +79,12 @@ export async function listCases(db: Db, filter: CaseFilter, page: { limit?: numb
   return toPage(rows, limit, (r) => [r.createdAt, r.id]);
 }
 
+/** A case's title; undefined for an unknown case. */
+export async function caseTitle(db: Db, id: string): Promise<string | undefined> {
+  const [known] = await db.select({ title: cases.title }).from(cases).where(eq(cases.id, id));
+  return known?.title;
+}
+
 export async function caseById(db: Db, id: string): Promise<CaseView | null> {
   const [row] = await db.select({ view: cases.view }).from(cases).where(eq(cases.id, id));
   return row?.view ?? null;

@@ -97,6 +97,15 @@ export async function organisationById(db: Db, id: string): Promise<Organisation
   return organisation;
 }
 
+/** An organisation's name and notice address and a portfolio's names, in one round trip (either may be missing). */
+export async function organisationAndPortfolioNames(db: Db, organisation: string, portfolio: string | null) {
+  const [row] = await db.select({ name: organisations.name, email: organisations.email, sv: portfolios.nameSv, en: portfolios.nameEn })
+    .from(sql`(SELECT 1) AS one`)
+    .leftJoin(organisations, eq(organisations.id, organisation))
+    .leftJoin(portfolios, portfolio === null ? sql`false` : eq(portfolios.id, portfolio));
+  return row;
+}
+
 /** The new organisation; undefined when its id is taken. */
 export async function createOrganisation(db: Db, organisation: Organisation, actor: Actor): Promise<Organisation | undefined> {
   return db.transaction(async (tx) => {
