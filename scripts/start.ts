@@ -86,10 +86,16 @@ async function main(): Promise<void> {
   const temporal = config.temporal.external
     ? `Temporal:    ${config.temporal.address} (namespace ${config.temporal.namespace})`
     : `Temporal UI: http://localhost:${config.temporal.uiPort}`;
+  const mail = config.mail.smtpUrl ? 'Emails:      sent through SMTP_URL' : `Emails:      written as .eml files to ${path.resolve(config.mail.dropDir)}`;
+  const token = config.jwt.jwksUrl
+    ? 'Tokens:      from the identity provider (JWT_JWKS_URL)'
+    : 'A token:     npm run --silent token -- --role officer --sub karin   (see README: roles, --org, --email)';
   console.log([
     `API:         http://localhost:${config.port}/api/v1`,
     `API docs:    http://localhost:${config.port}/docs`,
     temporal,
+    mail,
+    token,
     'Press Ctrl-C to stop.',
   ].join('\n'));
 }

@@ -34,10 +34,12 @@ const sameAddress = (a: string | null | undefined, b: string | null | undefined)
 /**
  * The idea with a contact address the city may send to on an applicant's word: their own (the token's) or
  * their organisation's notice address. Any other is replaced by their own, or dropped when the token has none.
+ * Without one, the applicant's own address is the contact: the person who sent the idea hears of it.
  */
 function withOwnAddress<T extends { contact?: { name?: string; email?: string } }>(idea: T, actor: Actor, noticeAddress: string | null): T {
   const email = idea.contact?.email;
-  if (email === undefined || sameAddress(email, actor.email) || sameAddress(email, noticeAddress)) return idea;
+  if (email === undefined) return actor.email ? { ...idea, contact: { name: actor.name, ...idea.contact, email: actor.email } } : idea;
+  if (sameAddress(email, actor.email) || sameAddress(email, noticeAddress)) return idea;
   const contact = { ...idea.contact };
   delete contact.email;
   return { ...idea, contact: actor.email ? { ...contact, email: actor.email } : contact };
@@ -49,8 +51,9 @@ export function caseOperations({ db, temporal, config, limits }: Services): Oper
       id: 'createCase', method: 'post', path: '/cases', tag: 'Cases', access: ['applicant', 'officer'],
       summary: 'Submit an idea sketch (idéskiss); starts the case',
       description: "An applicant's organisation is taken from the token; an officer names it (422 organisation-required without). The case is pinned to the rule set in force now. "
-        + "An applicant's emails (the receipt first) go to their own address (the token's email) or the organisation's notice address: a "
-        + 'contact.email that is neither is replaced by the token\'s email, or dropped when the token has none (then the notice address is used). '
+        + "An applicant's emails (the receipt first) go to their own address (the token's email) or the organisation's notice address: "
+        + 'without a contact.email the token\'s email is used; a contact.email that is neither is replaced by the token\'s email, or dropped when '
+        + 'the token has none (then the notice address is used). '
         + 'New cases, each answered with a receipt, are limited per user and hour (429).',
       body: caseInput().meta({ id: 'CreateCaseInput' }),
       success: { status: 201, description: 'The new case', schema: caseViewSchema, linksById: ['getCase', 'caseHistory', ...ACTION_NAMES.map(actionOperationId)] },
