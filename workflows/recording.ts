@@ -6,6 +6,7 @@ import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/work
 import type { CaseActivities } from '../activities/contract';
 import type { CaseState } from './caseState';
 import { editionOf } from './editions';
+import { openConditions } from './grantConditions';
 import { searchIndex } from './searchAttributes';
 import { applicantStatus, deadlines } from './status';
 import type { StepActivities } from './steps/step';
@@ -69,6 +70,7 @@ export function recorder(state: CaseState, now: () => number): Recorder {
       view.seq += 1;
       view.updatedAt = new Date(now()).toISOString();
       view.deadlines = deadlines(view, state.waiting, editionOf(state));
+      view.openConditions = openConditions(view);
       view.applicantStatus = applicantStatus(view, editionOf(state));
       const notifications = [...(step.notify ?? [])];
       const statusChanged = before.code !== view.applicantStatus.code || before.text.sv !== view.applicantStatus.text.sv;

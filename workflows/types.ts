@@ -90,6 +90,13 @@ export interface Deadline {
   dueDate?: string;
 }
 
+/** Something a case lacks for a grant (grantConditions.ts): the rule, who can mend it, and in plain words. */
+export interface OpenCondition {
+  code: 'owner-operation-cost-accepted' | 'double-count-unresolved';
+  from: 'applicant' | 'officer';
+  text: { sv: string; en: string };
+}
+
 export interface ApplicantStatus { code: string; text: { sv: string; en: string } }
 
 /** Who took a step and when. */
@@ -131,6 +138,8 @@ export interface CaseView {
   finalReportReturns?: (ActionInput<'return-final-report'> & { report: ActionInput<'submit-final-report'> & { submittedAt: string }; dueDate: string } & By)[];
   closure: { by: string; at: string; comment?: string } | null;
   deadlines: Deadline[];
+  /** What the case still lacks for a grant (grantConditions.ts); absent on views recorded before it was kept. */
+  openConditions?: OpenCondition[];
   ruleSetVersion: number;
   language: Language;
   createdAt: string;

@@ -112,6 +112,11 @@ export const caseViewSchema = z.object({
   })).optional().describe('Final reports the officer returned with what is missing'),
   closure: z.object({ comment: z.string().optional(), ...by }).nullable(),
   deadlines: z.array(deadlineSchema).describe('What is awaited, from whom, by when'),
+  openConditions: z.array(z.object({
+    code: z.enum(['owner-operation-cost-accepted', 'double-count-unresolved']).describe('The rule the decision will hold the case to'),
+    from: z.enum(['applicant', 'officer']).describe('Who can mend it'),
+    text: z.object({ sv: z.string(), en: z.string() }),
+  })).optional().describe('What the case still lacks for a grant, from the application to the decision, in plain words'),
   ruleSetVersion: z.number().int(),
   language: z.enum(['sv', 'en']),
   createdAt: instant,

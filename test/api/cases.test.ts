@@ -183,6 +183,17 @@ test('a case from idea sketch to completed, through the HTTP API alone', async (
   expect((await h.get('/api/v1/audit/verify', 'auditor')).body).toMatchObject({ ok: true, firstBrokenSeq: null });
 });
 
+test('what a case lacks for a grant is shown from the application on, to the applicant, and gone once mended', async () => {
+  const id = await submitIdea();
+  await step(id, 'screen-idea', 'officer');
+  await step(id, 'submit-application', 'applicant', { ...application(ownClaim(id)), owner: undefined });
+  const seen = (await h.get(`/api/v1/cases/${id}`, 'applicant')).body;
+  expect(seen.openConditions).toEqual([{ code: 'owner-operation-cost-accepted', from: 'applicant', text: { sv: expect.stringContaining('ägare'), en: expect.stringContaining('owner') } }]);
+  await step(id, 'request-completion', 'preparer', { missing: ['Utpekad ägare och accepterad driftkostnad'] });
+  const mended = await step(id, 'submit-application', 'applicant', application(ownClaim(id)));
+  expect(mended.openConditions).toEqual([]);
+});
+
 test('every action against every role: 403 for those who may not, 409 naming the stage for those who may but not now', async () => {
   const id = await submitIdea();
   const inIdea = new Set<ActionName>(['screen-idea', 'assign', 'withdraw']);

@@ -9,6 +9,7 @@ import { breakRule } from '../refusals';
 import { unresolvedFlag } from '../savings';
 import { startReporting } from '../reports';
 import type { Stage } from '../types';
+import { ownerAccepted } from '../grantConditions';
 import type { Steps } from './step';
 
 const BEFORE_DECISION: Stage[] = ['idea', 'application', 'preparation', 'completion', 'council', 'decision'];
@@ -83,7 +84,7 @@ export const decisionSteps: Steps<'schedule-council' | 'council-opinion' | 'budg
         if ((b.projectStart as string) > app.plannedEnd) breakRule('project-start-after-planned-end', `the project start ${b.projectStart} is after the planned end ${app.plannedEnd}`);
       }
       if (unresolvedFlag(view)) breakRule('double-count-unresolved', 'a savings claim is still flagged as booked by another case');
-      if (app.kind === 'implementation' && !(app.owner?.name && app.owner.managementObject && app.owner.operationCostAccepted === true)) {
+      if (!ownerAccepted(app)) {
         breakRule('owner-operation-cost-accepted', 'money is granted only when a designated owner and management object have accepted the operation costs');
       }
     },
