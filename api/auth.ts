@@ -95,7 +95,13 @@ const TIER_RECHECK_MS = 1_000;
  */
 export function knownTiers(load: () => Promise<string[]>): (tier: string) => Promise<boolean> {
   let cached: { at: number; tiers: Promise<Set<string>> } | undefined;
-  const read = () => { cached = { at: Date.now(), tiers: load().then((t) => new Set(t)) }; cached.tiers.catch(() => { cached = undefined; }); return cached.tiers; };
+  const read = () => {
+    const tiers = load().then((t) => new Set(t));
+    cached = { at: Date.now(), tiers };
+    // A failed read is not kept: the next token reads again.
+    tiers.catch(() => { cached = undefined; });
+    return tiers;
+  };
   return async (tier) => {
     if ((await (cached?.tiers ?? read())).has(tier)) return true;
     return cached !== undefined && Date.now() - cached.at >= TIER_RECHECK_MS ? (await read()).has(tier) : false;
