@@ -1,10 +1,11 @@
 // What a council meeting's pack is made of: the meeting, the case views on its agenda, the names of their
 // organisations and portfolios, the frames of those portfolios with what other cases reserve of them, and
 // which cases were moved here from another meeting. oversight/pack.ts sets them side by side.
-import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { CaseView } from '../workflows/types';
 import type { Db } from './client';
-import { auditEvents, cases, councilAgenda, councilMeetings, frameReservations, organisations, portfolioFrames, portfolios } from './schema';
+import { reservedByYear } from './frameReservations';
+import { auditEvents, cases, councilAgenda, councilMeetings, organisations, portfolioFrames, portfolios } from './schema';
 
 export interface PackSources {
   meeting: { id: string; date: string; title: string | null };
@@ -32,13 +33,7 @@ export async function packSources(db: Db, meetingId: string): Promise<PackSource
     orgIds.length === 0 ? [] : db.select({ id: organisations.id, name: organisations.name }).from(organisations).where(inArray(organisations.id, orgIds)),
     db.select({ id: portfolios.id, number: portfolios.number, name: portfolios.nameSv }).from(portfolios).orderBy(asc(portfolios.number)),
     portfolioIds.length === 0 ? [] : db.select().from(portfolioFrames).where(inArray(portfolioFrames.portfolioId, portfolioIds)),
-    portfolioIds.length === 0 ? [] : db.select({
-      portfolioId: frameReservations.portfolioId,
-      year: frameReservations.year,
-      amount: sql<number>`sum(${frameReservations.amount})`.mapWith(Number),
-    }).from(frameReservations)
-      .where(and(inArray(frameReservations.portfolioId, portfolioIds), ids.length > 0 ? notInArray(frameReservations.caseId, ids) : undefined))
-      .groupBy(frameReservations.portfolioId, frameReservations.year),
+    portfolioIds.length === 0 ? [] : reservedByYear(db, { portfolioIds, exceptCases: ids }),
     ids.length === 0 ? [] : db.select({ caseId: sql<string>`${auditEvents.caseId}`, movedFrom: sql<string>`${auditEvents.outcome}->>'movedFrom'` }).from(auditEvents)
       .where(and(
         inArray(auditEvents.caseId, ids), eq(auditEvents.action, 'schedule-council'),
@@ -52,7 +47,7 @@ export async function packSources(db: Db, meetingId: string): Promise<PackSource
     return years.get(key)!;
   };
   for (const f of frameRows) at(f.portfolioId, f.year).frame = f.amount;
-  for (const h of held) at(h.portfolioId, h.year).reservedByOthers = h.amount;
+  for (const h of held) at(h.portfolioId, h.year).reservedByOthers = h.reserved;
   return {
     meeting,
     views,

@@ -1,13 +1,29 @@
 // Frame reservations: the grant held against its portfolio's yearly frames, checked and written under the
 // portfolio's lock so that two grants at the same moment cannot together overspend a frame.
 import { ApplicationFailure } from '@temporalio/common';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { lockPortfolioFrames } from './locks';
 import { frameReservations, portfolioFrames, portfolios } from './schema';
 import type { FrameReservation } from '../workflows/types';
 
 const YEAR = /^\d{4}$/;
+
+/**
+ * Reserved per portfolio and year, the one place reservations are summed: awaited, the rows; `.as(name)`, a
+ * subquery to join (frame use). exceptCases: what the others hold (the meeting pack, a reservation's check).
+ */
+export function reservedByYear(db: Db, scope: { portfolioIds?: string[]; years?: number[]; exceptCases?: string[] } = {}) {
+  return db.select({
+    portfolioId: frameReservations.portfolioId,
+    year: frameReservations.year,
+    reserved: sql<number>`sum(${frameReservations.amount})`.mapWith(Number).as('reserved'),
+  }).from(frameReservations).where(and(
+    scope.portfolioIds !== undefined ? inArray(frameReservations.portfolioId, scope.portfolioIds) : undefined,
+    scope.years !== undefined ? inArray(frameReservations.year, scope.years) : undefined,
+    scope.exceptCases !== undefined && scope.exceptCases.length > 0 ? notInArray(frameReservations.caseId, scope.exceptCases) : undefined,
+  )).groupBy(frameReservations.portfolioId, frameReservations.year);
+}
 
 /** A case's reservation as asked: amounts by year (replacing any earlier one); enforce refuses what does not fit. */
 export interface FrameRequest { caseId: string; portfolio: string; amountsByYear: Record<string, number>; enforce: boolean }
@@ -29,19 +45,16 @@ export async function reserveFrame(db: Db, { caseId, portfolio, amountsByYear, e
       const years = wanted.map((w) => w.year);
       const frames = await tx.select({ year: portfolioFrames.year, amount: portfolioFrames.amount }).from(portfolioFrames)
         .where(and(eq(portfolioFrames.portfolioId, portfolio), inArray(portfolioFrames.year, years)));
-      const held = await tx.select({
-        year: frameReservations.year,
-        others: sql<number>`coalesce(sum(${frameReservations.amount}) FILTER (WHERE ${frameReservations.caseId} <> ${caseId}), 0)`.mapWith(Number),
-        own: sql<number>`coalesce(sum(${frameReservations.amount}) FILTER (WHERE ${frameReservations.caseId} = ${caseId}), 0)`.mapWith(Number),
-      }).from(frameReservations)
-        .where(and(eq(frameReservations.portfolioId, portfolio), inArray(frameReservations.year, years)))
-        .groupBy(frameReservations.year);
+      const [others, own] = await Promise.all([
+        reservedByYear(tx, { portfolioIds: [portfolio], years, exceptCases: [caseId] }),
+        tx.select({ year: frameReservations.year, amount: frameReservations.amount }).from(frameReservations)
+          .where(and(eq(frameReservations.caseId, caseId), eq(frameReservations.portfolioId, portfolio))),
+      ]);
       for (const { year, amount: requested } of wanted) {
-        const h = held.find((r) => r.year === year);
         // Keeping or lowering what the case already holds never needs room, even where a frame was cut since.
-        if (requested <= (h?.own ?? 0)) continue;
+        if (requested <= (own.find((r) => r.year === year)?.amount ?? 0)) continue;
         const frame = frames.find((f) => f.year === year)?.amount ?? 0;
-        const reserved = h?.others ?? 0;
+        const reserved = others.find((r) => r.year === year)?.reserved ?? 0;
         if (frame - reserved < requested) return { ok: false, year, frame, reserved, requested };
       }
     }

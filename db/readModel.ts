@@ -7,7 +7,8 @@ import type { ApplicantStatus, CaseView, Stage } from '../workflows/types';
 import { auditColumns, type AuditRow } from './audit';
 import type { Db } from './client';
 import { decodeCursor, isText, toPage, type Page } from './paging';
-import { auditEvents, cases, caseTimeline, frameReservations, portfolioFrames, reports } from './schema';
+import { reservedByYear } from './frameReservations';
+import { auditEvents, cases, caseTimeline, portfolioFrames, reports } from './schema';
 
 /** An instant as the case view holds it (Date#toISOString, years 0001-9999): one PostgreSQL reads as a timestamptz. */
 export const isViewInstant = (v: unknown): boolean => typeof v === 'string' && /^(?!0000)\d{4}-/.test(v) && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v;
@@ -47,7 +48,9 @@ const summaryColumns = {
   stage: sql<Stage>`${cases.stage}`,
   applicantStatus: sql<ApplicantStatus>`${cases.view}->'applicantStatus'`,
   grantedAmount: cases.grantedAmount,
-  overdueReports: sql<number>`(SELECT count(*)::int FROM jsonb_array_elements(${cases.view}->'reports') r WHERE r->>'status' IN (${sql.join(LATE_REPORT_STATUSES.map((status) => sql`${status}`), sql`, `)}))`,
+  // From the report rows, as the overdue filter and the dashboard count them: one source for a late report.
+  // Both sides qualified: drizzle leaves a select list's columns bare, and a bare "id" here would be the report's.
+  overdueReports: sql<number>`(SELECT count(*)::int FROM ${reports} WHERE ${reports}.${sql.identifier(reports.caseId.name)} = ${cases}.${sql.identifier(cases.id.name)} AND ${reports}.${sql.identifier(reports.status.name)} IN (${sql.join(LATE_REPORT_STATUSES.map((status) => sql`${status}`), sql`, `)}))`,
   ruleSetVersion: cases.ruleSetVersion,
   // As the view writes them (toISOString), which the cursor and the API give out.
   createdAt: sql<string>`${cases.view}->>'createdAt'`,
@@ -150,14 +153,10 @@ export async function frameUse(db: Db, filter: { portfolioId?: string; year?: nu
       filter.portfolioId !== undefined ? eq(portfolioFrames.portfolioId, filter.portfolioId) : undefined,
       filter.year !== undefined ? eq(portfolioFrames.year, filter.year) : undefined,
     )).as('frames');
-  const held = db.select({
-    portfolioId: frameReservations.portfolioId,
-    year: frameReservations.year,
-    reserved: sql<number>`sum(${frameReservations.amount})`.as('reserved'),
-  }).from(frameReservations).where(and(
-    filter.portfolioId !== undefined ? eq(frameReservations.portfolioId, filter.portfolioId) : undefined,
-    filter.year !== undefined ? eq(frameReservations.year, filter.year) : undefined,
-  )).groupBy(frameReservations.portfolioId, frameReservations.year).as('held');
+  const held = reservedByYear(db, {
+    portfolioIds: filter.portfolioId !== undefined ? [filter.portfolioId] : undefined,
+    years: filter.year !== undefined ? [filter.year] : undefined,
+  }).as('held');
   const portfolioId = sql<string>`coalesce(${frames.portfolioId}, ${held.portfolioId})`;
   const year = sql<number>`coalesce(${frames.year}, ${held.year})`;
   const rows = await db.select({

@@ -10,7 +10,8 @@ import type { Db } from './client';
 import { lockPortfolioFrames } from './locks';
 import { decodeCursor, isText, toPage, type Page, type PageRequest } from './paging';
 import { frameUse } from './readModel';
-import { councilAgenda, councilMeetings, frameReservations, organisations, portfolioFrames, portfolios, ruleSets } from './schema';
+import { reservedByYear } from './frameReservations';
+import { councilAgenda, councilMeetings, organisations, portfolioFrames, portfolios, ruleSets } from './schema';
 
 // ---- portfolios and frames -------------------------------------------------------------------------
 
@@ -61,8 +62,8 @@ export async function setPortfolioFrame(db: Db, portfolioId: string, year: numbe
     if (!portfolio) return undefined;
     // The lock reserveFrame takes (activities/persistence.ts): no reservation lands between the check and the change.
     await lockPortfolioFrames(tx, portfolioId);
-    const [{ reserved }] = await tx.select({ reserved: sql<number>`coalesce(sum(${frameReservations.amount}), 0)`.mapWith(Number) }).from(frameReservations)
-      .where(and(eq(frameReservations.portfolioId, portfolioId), eq(frameReservations.year, year)));
+    const [held] = await reservedByYear(tx, { portfolioIds: [portfolioId], years: [year] });
+    const reserved = held?.reserved ?? 0;
     if (reserved > amount) return { ok: false, reserved };
     const [before] = await tx.select({ amount: portfolioFrames.amount }).from(portfolioFrames)
       .where(and(eq(portfolioFrames.portfolioId, portfolioId), eq(portfolioFrames.year, year)));
