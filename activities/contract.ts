@@ -34,4 +34,13 @@ export interface CaseActivities {
    * concurrent calls are serialised so two cases cannot together overspend.
    */
   reserveFrame(args: FrameRequest): Promise<FrameReservation>;
+
+  /** Whether a council meeting exists: the reference schedule-council makes. */
+  councilMeetingExists(meetingId: string): Promise<boolean>;
+
+  /** The kind and organisation of a case an application names as its feasibility study; null when unknown. */
+  caseKindOf(caseId: string): Promise<{ kind: 'feasibility' | 'implementation' | null; organisation: string } | null>;
+
+  /** Claims the council's rank within a portfolio on a meeting for the case; the other case holding it, or null. */
+  claimPriority(args: { meetingId: string; portfolio: string; priority: number; caseId: string }): Promise<string | null>;
 }

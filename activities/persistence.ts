@@ -3,13 +3,17 @@
 // idempotent on (case, step sequence), so a retried activity changes nothing the second time.
 import { appendAuditEvent, auditContent } from '../db/audit';
 import type { Db } from '../db/client';
+import { claimPriority } from '../db/councilPack';
 import { reserveFrame } from '../db/frameReservations';
 import { queueEmails } from '../db/outbox';
 import { projectStep } from '../db/projection';
+import { caseKindOf } from '../db/readModel';
+import { councilMeetingExists } from '../db/referenceData';
 import { bookSavingsClaims, savingsConflicts } from '../db/savingsBookings';
 import type { CaseActivities, EmailPlanner } from './contract';
 
-export type PersistenceActivities = Pick<CaseActivities, 'recordStep' | 'findSavingsConflicts' | 'bookSavingsClaims' | 'reserveFrame'>;
+export type PersistenceActivities = Pick<CaseActivities,
+  'recordStep' | 'findSavingsConflicts' | 'bookSavingsClaims' | 'reserveFrame' | 'councilMeetingExists' | 'caseKindOf' | 'claimPriority'>;
 
 export function createPersistenceActivities({ db, planEmails }: { db: Db; planEmails: EmailPlanner }): PersistenceActivities {
   return {
@@ -27,5 +31,8 @@ export function createPersistenceActivities({ db, planEmails }: { db: Db; planEm
     findSavingsConflicts: (caseId, keys) => savingsConflicts(db, caseId, keys),
     bookSavingsClaims: (caseId, claims) => bookSavingsClaims(db, caseId, claims),
     reserveFrame: (args) => reserveFrame(db, args),
+    councilMeetingExists: (meetingId) => councilMeetingExists(db, meetingId),
+    caseKindOf: (caseId) => caseKindOf(db, caseId),
+    claimPriority: (args) => claimPriority(db, args),
   };
 }

@@ -1,11 +1,11 @@
 // What a council meeting's pack is made of: the meeting, the case views on its agenda, the names of their
 // organisations and portfolios, the frames of those portfolios with what other cases reserve of them, and
 // which cases were moved here from another meeting. oversight/pack.ts sets them side by side.
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { CaseView } from '../workflows/types';
 import type { Db } from './client';
 import { reservedByYear } from './frameReservations';
-import { auditEvents, cases, councilAgenda, councilMeetings, organisations, portfolioFrames, portfolios } from './schema';
+import { auditEvents, cases, councilAgenda, councilMeetings, councilPriorities, organisations, portfolioFrames, portfolios } from './schema';
 
 export interface PackSources {
   meeting: { id: string; date: string; title: string | null };
@@ -58,12 +58,17 @@ export async function packSources(db: Db, meetingId: string): Promise<PackSource
   };
 }
 
-/** The case (other than caseId) of the portfolio on the meeting's agenda that has this priority, if any. */
-export async function priorityHolder(db: Db, meetingId: string, portfolio: string, priority: number, caseId: string): Promise<string | undefined> {
-  const [holder] = await db.select({ id: cases.id }).from(councilAgenda).innerJoin(cases, eq(cases.id, councilAgenda.caseId))
-    .where(and(
-      eq(councilAgenda.meetingId, meetingId), eq(cases.portfolio, portfolio), sql`${cases.id} <> ${caseId}`,
-      sql`${cases.view}->'council'->>'meetingId' = ${meetingId}`, sql`${cases.view}->'council'->>'priority' = ${String(priority)}`,
-    )).limit(1);
-  return holder?.id;
+/**
+ * Claims a rank within a portfolio on a meeting for the case, atomically: two opinions with the same rank at
+ * the same moment cannot both have it. The case's earlier claim on the meeting is given up. The case that
+ * holds the rank when it is another's; null when the claim is the case's.
+ */
+export async function claimPriority(db: Db, { meetingId, portfolio, priority, caseId }: { meetingId: string; portfolio: string; priority: number; caseId: string }): Promise<string | null> {
+  return db.transaction(async (tx) => {
+    await tx.delete(councilPriorities).where(and(eq(councilPriorities.meetingId, meetingId), eq(councilPriorities.caseId, caseId), ne(councilPriorities.priority, priority)));
+    await tx.insert(councilPriorities).values({ meetingId, portfolio, priority, caseId }).onConflictDoNothing();
+    const [holder] = await tx.select({ caseId: councilPriorities.caseId }).from(councilPriorities)
+      .where(and(eq(councilPriorities.meetingId, meetingId), eq(councilPriorities.portfolio, portfolio), eq(councilPriorities.priority, priority)));
+    return holder && holder.caseId !== caseId ? holder.caseId : null;
+  });
 }

@@ -1,11 +1,11 @@
 // The read model: the projection of the case workflow's CaseView (the case row, its reports, change requests and
 // savings claims, decisions, the applicants' timeline, the council's agenda), written by the step that changed
 // it, inside the step's transaction. Every write is keyed by the step, so a retried step changes nothing again.
-import { and, eq, getTableColumns, notInArray, type SQL, sql, type WithSubquery } from 'drizzle-orm';
+import { and, eq, getTableColumns, not, notInArray, type SQL, sql, type WithSubquery } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from './client';
 import { councilMeetingExists } from './referenceData';
-import { cases, caseTimeline, changeRequests, councilAgenda, decisions, reports, savingsClaims } from './schema';
+import { cases, caseTimeline, changeRequests, councilAgenda, councilPriorities, decisions, reports, savingsClaims } from './schema';
 import { claimStatus } from '../workflows/savings';
 import type { CaseView, StepRecord } from '../workflows/types';
 
@@ -13,6 +13,23 @@ import type { CaseView, StepRecord } from '../workflows/types';
 export async function projectStep(tx: Db, step: StepRecord): Promise<void> {
   await project(tx, step);
   await addToAgenda(tx, step);
+  await followPriorityClaims(tx, step);
+}
+
+/** Steps that move a case on or off a meeting, or give it its rank there. */
+const COUNCIL_STEPS: readonly string[] = ['schedule-council', 'council-opinion', 'decide'];
+
+/**
+ * A case's claim on a council rank follows its view: moved to another meeting, or returned to preparation, it
+ * gives the rank up for the next case.
+ */
+async function followPriorityClaims(tx: Db, step: StepRecord): Promise<void> {
+  if (!COUNCIL_STEPS.includes(step.action)) return;
+  const council = step.view.council;
+  await tx.delete(councilPriorities).where(and(
+    eq(councilPriorities.caseId, step.caseId),
+    council?.priority === undefined ? undefined : not(and(eq(councilPriorities.meetingId, council.meetingId), eq(councilPriorities.priority, council.priority))!),
+  ));
 }
 
 /**
@@ -133,9 +150,9 @@ function upsertChanged<T extends ChildTable>(tx: Db, alias: string, table: T, ke
 }
 
 /**
- * The agenda row for schedule-council; a case moved to another meeting leaves the one it was on. The API
- * checks that the meeting exists before the workflow accepts the step; a missing meeting must not wedge the
- * case in retries, so the row is then left out.
+ * The agenda row for schedule-council; a case moved to another meeting leaves the one it was on. The step
+ * checks that the meeting exists (older cases: the API did); a missing meeting must not wedge the case in
+ * retries, so the row is then left out.
  */
 async function addToAgenda(tx: Db, step: StepRecord): Promise<void> {
   const meetingId = step.view.council?.meetingId;

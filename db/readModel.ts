@@ -82,6 +82,12 @@ export async function listCases(db: Db, filter: CaseFilter, page: { limit?: numb
   return toPage(rows, limit, (r) => [r.createdAt, r.id]);
 }
 
+/** A case's kind and organisation, as a step checks a reference to it; null for an unknown case. */
+export async function caseKindOf(db: Db, id: string): Promise<{ kind: CaseView['kind']; organisation: string } | null> {
+  const [found] = await db.select({ kind: sql<CaseView['kind']>`${cases.kind}`, organisation: cases.organisation }).from(cases).where(eq(cases.id, id));
+  return found ?? null;
+}
+
 /** A case's title; undefined for an unknown case. */
 export async function caseTitle(db: Db, id: string): Promise<string | undefined> {
   const [known] = await db.select({ title: cases.title }).from(cases).where(eq(cases.id, id));

@@ -147,6 +147,14 @@ export const councilAgenda = pgTable('council_agenda', {
   caseId: text('case_id').notNull().references(() => cases.id),
 }, (t) => [primaryKey({ columns: [t.meetingId, t.caseId] })]);
 
+/** The council's priorities on a meeting, one case per rank within a portfolio: claimed atomically by the step. */
+export const councilPriorities = pgTable('council_priorities', {
+  meetingId: text('meeting_id').notNull().references(() => councilMeetings.id),
+  portfolio: text('portfolio').notNull(),
+  priority: integer('priority').notNull(),
+  caseId: text('case_id').notNull().references(() => cases.id),
+}, (t) => [primaryKey({ columns: [t.meetingId, t.portfolio, t.priority] })]);
+
 /** Savings claims by stable key, for the double-count check. */
 export const savingsClaims = pgTable('savings_claims', {
   caseId: text('case_id').notNull().references(() => cases.id),

@@ -36,11 +36,21 @@ const ONE_ROUND_TRIP = 'one-round-trip-per-step';
 const localLookups = proxyLocalActivities<StepActivities>({ startToCloseTimeout: '30 seconds', retry: STEP_RETRY });
 const lookups = () => (patched(ONE_ROUND_TRIP) ? localLookups : persistence);
 
+/**
+ * The references a step makes (the meeting, the feasibility study, the council's rank) are looked up by the step,
+ * not by the API before it. Cases recorded before this patch were checked by the API and look nothing up.
+ */
+const REFERENCES_IN_STEPS = 'references-in-steps';
+
 /** What steps ask of the outside world besides recording. */
 export const stepActivities: StepActivities = {
   findSavingsConflicts: (caseId, keys) => lookups().findSavingsConflicts(caseId, keys),
   bookSavingsClaims: (caseId, claims) => lookups().bookSavingsClaims(caseId, claims),
   reserveFrame: (args) => lookups().reserveFrame(args),
+  councilMeetingExists: (meetingId) => localLookups.councilMeetingExists(meetingId),
+  caseKindOf: (caseId) => localLookups.caseKindOf(caseId),
+  claimPriority: (args) => localLookups.claimPriority(args),
+  checksReferences: () => patched(REFERENCES_IN_STEPS),
 };
 
 export interface StepToRecord {

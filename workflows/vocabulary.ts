@@ -108,14 +108,15 @@ export const RULES = {
   'handover-not-confirmed': 'rule',
   'savings-claim-unknown': 'rule',
   'savings-claim-unanswered': 'rule',
-  // Checked by the API, which can look things up: the workflow does no I/O.
+  // Looked up by the step itself, through a local activity.
   'meeting-unknown': 'rule',
+  'feasibility-study-unknown': 'rule',
+  'priority-taken': 'rule',
+  // Checked by the API, for requests that are not a case's steps.
   'organisation-unknown': 'rule',
   'organisation-required': 'rule',
   'organisation-exists': 'rule',
   'frame-below-reserved': 'rule',
-  'feasibility-study-unknown': 'rule',
-  'priority-taken': 'rule',
   'payload-undecryptable': 'rule',
   'overview-too-broad': 'rule',
 } as const satisfies Record<string, RefusalKind>;

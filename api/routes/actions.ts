@@ -4,19 +4,16 @@ import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } 
 import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { withCallDeadline } from '../../platform/temporal';
-import { priorityHolder } from '../../db/councilPack';
-import { caseById } from '../../db/readModel';
-import { councilMeetingExists } from '../../db/referenceData';
 import { actionInput, type ActionInput } from '../../workflows/inputs';
 import { actionUpdates } from '../../workflows/messages';
-import { actorMayAct, STEPS } from '../../workflows/steps';
-import type { Actor, CaseView } from '../../workflows/types';
+import { STEPS } from '../../workflows/steps';
+import type { Actor } from '../../workflows/types';
 import { ACTION_NAMES, REFUSALS, type ActionName, type RefusalKind } from '../../workflows/vocabulary';
 import type { AppDeps } from '../services';
 import { forCaller, loadCase } from '../caseAccess';
 import { retryId } from '../idempotency';
 import { actionOperationId, defineOperation, type Operation } from '../operation';
-import { HttpProblem, REFUSAL_PROBLEMS, ruleProblem, type FieldError } from '../problems';
+import { HttpProblem, REFUSAL_PROBLEMS, type FieldError } from '../problems';
 import { caseIdParam, caseViewSchema } from '../schemas/cases';
 
 const SUMMARIES: Record<ActionName, string> = {
@@ -44,47 +41,19 @@ const SUMMARIES: Record<ActionName, string> = {
 
 const pascal = (action: string) => action.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 
-/** References the workflow cannot look up itself (it does no I/O): checked here, before the update. */
-async function checkReferences(db: Db, action: ActionName, body: unknown, view: CaseView): Promise<void> {
-  switch (action) {
-    case 'schedule-council': {
-      const { meetingId } = body as ActionInput<'schedule-council'>;
-      if (!(await councilMeetingExists(db, meetingId))) throw ruleProblem('meeting-unknown', `No council meeting ${meetingId}`);
-      return;
-    }
-    case 'submit-application': {
-      const { feasibilityStudy, kind } = body as ActionInput<'submit-application'>;
-      if (feasibilityStudy === undefined) return;
-      if (kind !== 'implementation') throw ruleProblem('feasibility-study-unknown', 'Only an implementation names the feasibility study it follows');
-      const study = feasibilityStudy === view.id ? null : await caseById(db, feasibilityStudy);
-      if (study === null || study.kind !== 'feasibility' || study.organisation !== view.organisation) {
-        throw ruleProblem('feasibility-study-unknown', `${feasibilityStudy} is not a feasibility study (förstudie) of ${view.organisation}`);
-      }
-      return;
-    }
-    case 'council-opinion': {
-      const { priority } = body as ActionInput<'council-opinion'>;
-      if (priority === undefined || !view.council || !view.portfolio) return;
-      // Unique within the portfolio on the meeting. Checked, not locked: two opinions with the same rank sent at
-      // the same instant from two API processes could both pass.
-      const holder = await priorityHolder(db, view.council.meetingId, view.portfolio, priority, view.id);
-      if (holder !== undefined) {
-        throw ruleProblem('priority-taken', `${holder} already has priority ${priority} in portfolio ${view.portfolio} on ${view.council.meetingId}`);
-      }
-      return;
-    }
-    default:
-  }
-}
-
 const REFUSAL_OF_TYPE = new Map(Object.entries(REFUSALS).map(([kind, r]) => [r.type as string, kind as RefusalKind]));
 
+/**
+ * No workflow runs for the case: it is closed and takes no more steps (409 naming its stage), or there is no such
+ * case (404), or it is not the caller's to see (403). Read from the read model only on this path.
+ */
+async function noWorkflow(db: Db, id: string, actor: Actor): Promise<HttpProblem> {
+  const view = await loadCase(db, id, actor);
+  return new HttpProblem('stage-not-allowed', `The case is closed (${view.stage})`, { stage: view.stage, allowedActions: [] });
+}
+
 /** The workflow's refusal (an ApplicationFailure of a refusal type) as the matching problem. */
-function refusalProblem(err: unknown, view: CaseView): unknown {
-  if (err instanceof WorkflowNotFoundError) {
-    // The workflow has finished: the case is closed and takes no more steps.
-    return new HttpProblem('stage-not-allowed', `The case is closed (${view.stage})`, { stage: view.stage, allowedActions: [] });
-  }
+function refusalProblem(err: unknown): unknown {
   const failure = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? err.cause : undefined;
   const kind = failure ? REFUSAL_OF_TYPE.get(failure.type ?? '') : undefined;
   if (!failure || kind === undefined) return err;
@@ -95,10 +64,11 @@ function refusalProblem(err: unknown, view: CaseView): unknown {
   return new HttpProblem(REFUSAL_PROBLEMS[kind], failure.message, extra);
 }
 
+/**
+ * The request goes to the case's workflow without reading anything first: the step checks the stage, the role,
+ * the organisation, the body and the rules, and looks up what it refers to; its answer is the case view.
+ */
 async function act<A extends ActionName>(deps: AppDeps, action: A, id: string, actor: Actor, input: ActionInput<A>, updateId: string | undefined) {
-  const view = await loadCase(deps.db, id, actor);
-  if (!actorMayAct(action, actor, view)) throw new HttpProblem('forbidden', `${action} is for the applying organisation's applicants only`);
-  await checkReferences(deps.db, action, input, view);
   try {
     // Past the deadline the answer is a 503; the update may still be taken, once, and a retry with the same
     // Idempotency-Key (the same update id) gets its outcome.
@@ -106,7 +76,8 @@ async function act<A extends ActionName>(deps: AppDeps, action: A, id: string, a
       .executeUpdate(actionUpdates[action] as (typeof actionUpdates)[A], { args: [{ actor, input }], updateId }));
     return forCaller(deps.db, after, actor);
   } catch (err) {
-    throw refusalProblem(err, view);
+    if (err instanceof WorkflowNotFoundError) throw await noWorkflow(deps.db, id, actor);
+    throw refusalProblem(err);
   }
 }
 

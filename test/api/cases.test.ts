@@ -183,6 +183,24 @@ test('a case from idea sketch to completed, through the HTTP API alone', async (
   expect((await h.get('/api/v1/audit/verify', 'auditor')).body).toMatchObject({ ok: true, firstBrokenSeq: null });
 });
 
+test("two opinions giving the same rank on a meeting at the same moment: the step claims it atomically, one gets it, the other a 422", async () => {
+  const ids = await Promise.all([submitIdea(), submitIdea()]);
+  for (const id of ids) {
+    await step(id, 'screen-idea', 'officer');
+    await step(id, 'submit-application', 'applicant', application(ownClaim(id)));
+    await step(id, 'record-valuation', 'valuer');
+    await step(id, 'recommend', 'preparer');
+    await step(id, 'schedule-council', 'officer');
+  }
+  const answers = await Promise.all(ids.map((id) => act(id, 'council-opinion', 'council', { opinion: 'recommend', priority: 42 })));
+  expect(answers.map((a) => a.status).sort()).toEqual([200, 422]);
+  const refused = answers.find((a) => a.status === 422)!;
+  expect(refused.body).toMatchObject({ rule: 'priority-taken' });
+  // Refused, that case is still on the agenda without an opinion; another rank is free for it.
+  const other = ids[answers.indexOf(refused)];
+  expect((await step(other, 'council-opinion', 'council', { opinion: 'recommend', priority: 43 })).council).toMatchObject({ priority: 43 });
+});
+
 test('what a case lacks for a grant is shown from the application on, to the applicant, and gone once mended', async () => {
   const id = await submitIdea();
   await step(id, 'screen-idea', 'officer');

@@ -221,7 +221,8 @@ export class CaseDriver {
     await this.act('record-valuation', people.valuer, { citizenBenefit: 2_500_000, businessBenefit: 1_200_000, developmentCost: 2_100_000, operationCost: 300_000 });
     await this.act('recommend', people.preparer, { recommendation: 'support', motivation: 'God nytta för medborgarna' });
     await this.act('schedule-council', people.officer, { meetingId: 'UR-2027-01' });
-    await this.act('council-opinion', people.council, { opinion: 'recommend', priority: 1 });
+    // Each case its own rank: ranks are unique within a portfolio on a meeting, and these cases share one.
+    await this.act('council-opinion', people.council, { opinion: 'recommend', priority: Number(this.id.slice(-4)) });
     return this.act('budget-check', people.budget, { outcome: 'ok' });
   }
 }

@@ -23,6 +23,10 @@ const activities: StepActivities = {
   findSavingsConflicts: async () => [],
   bookSavingsClaims: async () => [],
   reserveFrame: async () => ({ ok: true }),
+  councilMeetingExists: async () => true,
+  caseKindOf: async () => null,
+  claimPriority: async () => null,
+  checksReferences: () => true,
 };
 
 /** A clock that stands still unless moved. */

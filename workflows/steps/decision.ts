@@ -21,7 +21,8 @@ export const decisionSteps: Steps<'schedule-council' | 'council-opinion' | 'budg
     to: [],
     // Until the council has given its opinion the case may be moved to another meeting.
     blocked: (view) => (view.council?.opinion === undefined ? null : 'the council has given its opinion'),
-    apply({ state, body: b }) {
+    async apply({ state, body: b, activities }) {
+      if (activities.checksReferences() && !(await activities.councilMeetingExists(b.meetingId))) breakRule('meeting-unknown', `no council meeting ${b.meetingId}`);
       const movedFrom = state.view.council?.meetingId;
       state.view.council = { meetingId: b.meetingId };
       return {
@@ -36,7 +37,13 @@ export const decisionSteps: Steps<'schedule-council' | 'council-opinion' | 'budg
     stages: ['council'],
     to: ['decision'],
     blocked: (view) => (view.council !== null && view.council.opinion === undefined ? null : 'the case is not on a council meeting agenda yet'),
-    apply({ state, body: b, actor, at, now }) {
+    async apply({ state, body: b, actor, at, now, activities }) {
+      const { council, portfolio, id } = state.view;
+      // Unique within the portfolio on the meeting, claimed atomically: two opinions with one rank cannot both have it.
+      if (b.priority !== undefined && portfolio !== null && activities.checksReferences()) {
+        const holder = await activities.claimPriority({ meetingId: council!.meetingId, portfolio, priority: b.priority, caseId: id });
+        if (holder !== null) breakRule('priority-taken', `${holder} already has priority ${b.priority} in portfolio ${portfolio} on ${council!.meetingId}`);
+      }
       state.view.council = { ...state.view.council!, ...b, by: actor.id, at };
       moveTo(state, 'decision', now());
       return { outcome: b.opinion, motivation: b.comment, decision: { kind: 'council', outcome: b.opinion }, notify: [{ template: 'case-arrived', to: 'budget', data: { step: 'budget' } }] };

@@ -49,6 +49,8 @@ export function validateStep<A extends ActionName>(action: A, situation: Omit<Si
   const now = situation.now();
   const step = stepOf(action);
   if (!actor || typeof actor.id !== 'string' || !Array.isArray(actor.roles)) refuse('invalid', 'the request carries no actor');
+  // Before anything about the case is told: an applicant of another organisation learns nothing of it, not its stage.
+  if (actor.roles.every((r) => r === 'applicant') && actor.org !== view.organisation) refuse('role', "applicants act only on their own organisation's cases");
   if (!step.stages.includes(view.stage)) {
     refuse('stage', `${action} is not allowed while the case is in stage ${view.stage}`, { stage: view.stage, allowedActions: allowedActionsFor(view, actor, now) });
   }

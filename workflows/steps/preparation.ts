@@ -27,6 +27,14 @@ export const preparationSteps: Steps<'submit-application' | 'assign' | 'record-v
     },
     async apply({ state, edition, body: b, at, rules, now, activities }) {
       const { view } = state;
+      if (b.feasibilityStudy !== undefined && activities.checksReferences()) {
+        // The study this implementation follows: a feasibility study (förstudie) of the same organisation.
+        if (b.kind !== 'implementation') breakRule('feasibility-study-unknown', 'Only an implementation names the feasibility study it follows');
+        const study = b.feasibilityStudy === view.id ? null : await activities.caseKindOf(b.feasibilityStudy);
+        if (study === null || study.kind !== 'feasibility' || study.organisation !== view.organisation) {
+          breakRule('feasibility-study-unknown', `${b.feasibilityStudy} is not a feasibility study (förstudie) of ${view.organisation}`);
+        }
+      }
       const conflicts = edition >= 2
         ? await activities.bookSavingsClaims(view.id, b.savingsClaims ?? [])
         : await activities.findSavingsConflicts(view.id, (b.savingsClaims ?? []).map((c) => c.key));

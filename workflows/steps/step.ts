@@ -20,7 +20,10 @@ export interface Situation<A extends ActionName> {
 }
 
 /** What a transition may use besides the case itself: the lookups and reservations it asks of the outside world. */
-export type StepActivities = Pick<CaseActivities, 'findSavingsConflicts' | 'bookSavingsClaims' | 'reserveFrame'>;
+export type StepActivities = Pick<CaseActivities, 'findSavingsConflicts' | 'bookSavingsClaims' | 'reserveFrame' | 'councilMeetingExists' | 'caseKindOf' | 'claimPriority'> & {
+  /** Whether the step checks its references itself (a meeting, a feasibility study, a free rank): false in histories from before it did. */
+  checksReferences(): boolean;
+};
 
 export interface Change<A extends ActionName> extends Situation<A> {
   state: CaseState;
