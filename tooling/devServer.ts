@@ -5,7 +5,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
 import { resolveTemporalCli } from './binaries';
 
 export interface DevServerOptions {
@@ -47,8 +46,6 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // Every engine write is an SQLite commit: in WAL mode one fsync each instead of several, which doubled the
     // engine's start rate on this project's machine. synchronous stays FULL, so a commit survives power loss.
     '--sqlite-pragma', 'journal_mode=wal',
-    // The cases' search attributes (workflows/searchAttributes.ts), so the UI and `temporal workflow list` filter them.
-    ...Object.values(SEARCH_ATTRIBUTES).flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
   ];
   // Own process group: Ctrl-C in a terminal reaches only us, so the server stops after the worker, not before.
   const child = spawn(options.cliPath ?? resolveTemporalCli(), args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });

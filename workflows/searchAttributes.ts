@@ -1,8 +1,8 @@
 // A case as Temporal's own tools find it: search attributes the workflow keeps current, so an operator or an
 // auditor filters cases in the Temporal UI or with `temporal workflow list --query "CaseStage = 'execution'"`.
 // They name what is not personal: the case number, stage, organisation, portfolio and the applicant's status
-// code. The dev server and the tests' servers register them at start (platform/searchAttributes.ts); a
-// cluster registers them once (README).
+// code. Every worker registers them before it takes a task (platform/searchAttributes.ts); where it may not,
+// it says how to, once per namespace (README).
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { patched, upsertSearchAttributes } from '@temporalio/workflow';
 import type { CaseView } from './types';

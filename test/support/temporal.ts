@@ -6,7 +6,6 @@ import { loadConfig, type Config } from '../../config';
 import { resolveTemporalCli, resolveTestServer } from '../../tooling/binaries';
 import { dataConverter } from '../../platform/payloadCodec';
 import { ensureSearchAttributes } from '../../platform/searchAttributes';
-import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { BUNDLE_FILE } from './bundleFile';
 
 // Worker lifecycle messages at INFO drown the test output; warnings and errors still show.
@@ -32,24 +31,27 @@ export const testConfig = (env: Record<string, string> = {}): Config => loadConf
  * client encrypts payloads as production's does, with the keys of `config` (the workers must use the same).
  */
 export async function timeSkippingEnv(config: Pick<Config, 'payloads'> = testConfig()): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
+  return withSearchAttributes(await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: resolveTestServer() } },
     client: { dataConverter: dataConverter(config) },
-  });
-  // As a worker of the service makes sure of them at start: a case upserts them at every step.
-  await ensureSearchAttributes(env.connection.operatorService, env.namespace ?? 'default');
-  return env;
+  }));
 }
 
 /**
  * The dev server (real time, an in-memory store), for tests of what real time does: a task queue no worker
  * polls, a worker that comes back. Its client encrypts as timeSkippingEnv's does.
  */
-export function devServerEnv(config: Pick<Config, 'payloads'> = testConfig()): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: resolveTemporalCli() }, ui: false, searchAttributes: Object.values(SEARCH_ATTRIBUTES) },
+export async function devServerEnv(config: Pick<Config, 'payloads'> = testConfig()): Promise<TestWorkflowEnvironment> {
+  return withSearchAttributes(await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: resolveTemporalCli() }, ui: false },
     client: { dataConverter: dataConverter(config) },
-  });
+  }));
+}
+
+/** The cases' search attributes registered as a worker of the service registers them at start: a case upserts them at every step. */
+async function withSearchAttributes(env: TestWorkflowEnvironment): Promise<TestWorkflowEnvironment> {
+  await ensureSearchAttributes(env.connection.operatorService, env.namespace ?? 'default');
+  return env;
 }
 
 /** The workflows bundle the run's global setup built (see globalSetup.ts), read once per test file. */
