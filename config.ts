@@ -75,6 +75,8 @@ const schema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   /** The role that owns the schema: runs the migrations and grants DATABASE_URL's role what it may do. */
   DATABASE_OWNER_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  /** The role that writes the audit chain's checkpoints, which DATABASE_URL's role may only read. */
+  DATABASE_SIGNER_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
 
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).default('Projektkontoret <projektkontoret@stockholm.se>'),
@@ -94,6 +96,7 @@ const schema = z.object({
   JWT_CLOCK_TOLERANCE: duration.default('30s'),
 
   AUDIT_SIGNING_KEY_FILE: optionalString,
+  AUDIT_HEAD_FILE: optionalString,
   AUDIT_CHECKPOINT_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).default(60),
   /** Comma-separated PEM files of the public keys that signed before a key change. */
   AUDIT_RETIRED_PUBLIC_KEY_FILES: z.string().transform((text) => text.split(',').map((f) => f.trim()).filter((f) => f !== '')).optional(),
@@ -172,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       idleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS * 1000,
     },
     databaseOwnerUrl: e.DATABASE_OWNER_URL,
+    databaseSignerUrl: e.DATABASE_SIGNER_URL,
     pgliteDir: path.join(dataDir, 'pglite'),
     mail: {
       smtpUrl: e.SMTP_URL,
@@ -198,6 +202,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       generateSigningKey: e.AUDIT_SIGNING_KEY_FILE === undefined,
       /** Public keys of earlier signing keys: still published, and still verifying the checkpoints they signed. */
       retiredPublicKeyFiles: e.AUDIT_RETIRED_PUBLIC_KEY_FILES ?? [],
+      /** The newest signed checkpoint, kept outside the database too; verification compares the chain with it. */
+      headFile: e.AUDIT_HEAD_FILE ?? path.join(dataDir, 'audit-head.json'),
       /** 0: checkpoints only on demand. */
       checkpointIntervalMs: e.AUDIT_CHECKPOINT_INTERVAL_MINUTES * 60_000,
     },

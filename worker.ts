@@ -7,7 +7,7 @@ import { createActivities } from './activities';
 import { createMaintenance } from './activities/maintenance';
 import { createOutboxRelay } from './activities/outboxRelay';
 import { loadConfig, type Config } from './config';
-import type { Database } from './db/client';
+import { openSignerDatabase, type Database } from './db/client';
 import { configuredSigner } from './audit/chain';
 import { describeError, errorSerializers } from './platform/errors';
 import { createMailer } from './platform/mailer';
@@ -38,7 +38,8 @@ export async function startWorker(config: Config, shared?: { database: Database 
   });
   const relay = createOutboxRelay({ db: database.db, mailer, mail: config.mail, database });
   await relay.start();
-  const maintenance = createMaintenance({ db: database.db, signer: configuredSigner(config), config });
+  const signing = openSignerDatabase(config, database);
+  const maintenance = createMaintenance({ db: database.db, signerDb: signing.db, signer: () => configuredSigner(config), config });
   maintenance.start();
   const running = worker.run();
   return {
@@ -49,6 +50,7 @@ export async function startWorker(config: Config, shared?: { database: Database 
       await running.catch((err: unknown) => logger.warn({ error: describeError(err) }, 'worker stopped at its force time'));
       await connection.close();
       mailer.close();
+      await signing.close();
       if (!shared) await database.close();
     },
   };

@@ -27,6 +27,7 @@ export const PROBLEM_KINDS = {
   unavailable: { status: 503, sv: 'Tjänsten är inte tillgänglig just nu', en: 'Service unavailable' },
   'database-unavailable': { status: 503, sv: 'Databasen svarar inte just nu', en: 'The database is not answering', retryAfter: 5 },
   'identity-provider-unavailable': { status: 503, sv: 'Inloggningstjänstens nycklar kan inte hämtas just nu', en: "The identity provider's keys cannot be fetched", retryAfter: 5 },
+  'checkpoint-signer-unavailable': { status: 503, sv: 'Granskningskedjan kan inte signeras härifrån', en: 'The audit chain cannot be signed from here' },
   'engine-unavailable': { status: 503, sv: 'Ärendemotorn svarar inte just nu', en: 'The workflow engine is not answering', retryAfter: 5 },
   internal: { status: 500, sv: 'Internt fel', en: 'Internal error' },
 } as const satisfies Record<string, { status: number; sv: string; en: string; retryAfter?: number }>;

@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import pino from 'pino';
 import { loadConfig, type Config } from '../config';
-import type { Database } from '../db/client';
+import { openSignerDatabase, type Database } from '../db/client';
 import { errorSerializers } from '../platform/errors';
 import { readyDatabase, runUntilSignalled, untilReachable, type WaitOptions } from '../platform/startup';
 import { connectClient } from '../platform/temporal';
@@ -24,7 +24,8 @@ export async function startApi(config: Config, shared?: { database: Database }, 
   const database = shared?.database ?? await readyDatabase(config, logger, wait);
   const temporal = await untilReachable(`Temporal at ${config.temporal.address}`, () => connectClient(config), logger, wait);
   const lifecycle = { draining: false };
-  const app = createApp({ db: database.db, temporal, config, logger, lifecycle });
+  const signing = openSignerDatabase(config, database);
+  const app = createApp({ db: database.db, signerDb: signing.db, temporal, config, logger, lifecycle });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
@@ -48,6 +49,7 @@ export async function startApi(config: Config, shared?: { database: Database }, 
         await closed;
       }
       await temporal.connection.close();
+      await signing.close();
       if (!shared) await database.close();
     },
   };

@@ -14,8 +14,10 @@ export interface AppDeps {
   /** Set by the server when it begins to shut down: readiness answers 503 from then on. */
   lifecycle?: { draining: boolean };
   logger?: Logger;
-  /** Signs the audit chain's checkpoints; from the configuration when not given. */
+  /** Signs the audit chain's checkpoints and export summaries; from the configuration when not given. */
   signer?: CheckpointSigner;
+  /** The handle checkpoints are written through (the signer's role); db when not given. */
+  signerDb?: Db;
 }
 
 /** What the operations are built from: the app's dependencies with the defaults filled in. */

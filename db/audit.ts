@@ -2,7 +2,8 @@
 // chain, signing its head (checkpoints), and verifying both. What a hash covers and the walk that checks
 // it are in audit/chain.ts, shared with the offline verification of an export. The database
 // trigger (migrations 0001, 0004) refuses UPDATE, DELETE and TRUNCATE of rows and checkpoints, and in
-// production the application's role may only insert and read them; the chain and the checkpoints are what
+// production the application's role may only insert and read rows and only read checkpoints, which the
+// signer's role writes; the chain, the checkpoints and the newest one kept outside the database are what
 // still catch a tamper by someone who owns the tables.
 import { and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm';
 import {
@@ -10,6 +11,7 @@ import {
 } from '../audit/chain';
 import type { Actor, StepRecord } from '../workflows/types';
 import type { Db } from './client';
+import { keepSignedHead, readSignedHead } from '../audit/signedHead';
 import { lockAuditChain } from './locks';
 import { auditCheckpoints, auditEvents } from './schema';
 
@@ -157,11 +159,12 @@ export async function auditHead(db: Db): Promise<number> {
 }
 
 /**
- * Signs the chain's head now. `onlyIfMoved`: nothing when the newest checkpoint already signs the head (the
- * periodic checkpoint), so a quiet trail does not fill with them. Null when the chain is empty.
+ * Signs the chain's head now, through the role that may write checkpoints, and keeps it in headFile once
+ * committed. `onlyIfMoved`: nothing when the newest checkpoint already signs the head (the periodic
+ * checkpoint), so a quiet trail does not fill with them. Null when the chain is empty.
  */
-export async function signCheckpoint(db: Db, signer: CheckpointSigner, { onlyIfMoved = false } = {}): Promise<Checkpoint | null> {
-  return db.transaction(async (tx) => {
+export async function signCheckpoint(db: Db, signer: CheckpointSigner, { onlyIfMoved = false, headFile }: { onlyIfMoved?: boolean; headFile: string }): Promise<Checkpoint | null> {
+  const checkpoint = await db.transaction(async (tx) => {
     // Under the appenders' lock, so the head read is the chain's last row and stays so while it is signed.
     await lockAuditChain(tx);
     const [head] = await tx.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
@@ -175,6 +178,8 @@ export async function signCheckpoint(db: Db, signer: CheckpointSigner, { onlyIfM
     await tx.insert(auditCheckpoints).values(checkpoint);
     return checkpoint;
   });
+  if (checkpoint) keepSignedHead(headFile, checkpoint);
+  return checkpoint;
 }
 
 /** Checkpoints up to a seq (all when omitted), ordered by seq. */
@@ -193,13 +198,32 @@ export async function listCheckpoints(db: Db, upToSeq?: number): Promise<Checkpo
  * checkpoints is checked. fromLastCheckpoint: start at the newest signed checkpoint's row (its hash must still
  * be the signed one, and its content must still give it) instead of the first row: the rows before it are
  * vouched for by that signature, and rows removed from the end are still caught. Every checkpoint's
- * signature is checked either way. `from` is the first row walked.
+ * signature is checked either way. `from` is the first row walked. headFile: where the newest signed
+ * checkpoint is kept outside the database (see audit/signedHead.ts); the chain must match it as well, so
+ * checkpoints removed from the table do not leave the rows after the remaining ones unguarded.
  */
-export async function verifyAuditChain(db: Db, opts: { batchSize?: number; publicKeys?: string[]; fromLastCheckpoint?: boolean } = {}): Promise<ChainVerdict & { from: number }> {
+export async function verifyAuditChain(db: Db, opts: { batchSize?: number; publicKeys?: string[]; fromLastCheckpoint?: boolean; headFile?: string } = {}): Promise<Verification> {
   const batchSize = opts.batchSize ?? 1000;
-  // Checkpoints first: each then signs a row at or below the head read next, and one beyond it means rows
-  // were removed from the end, not that rows arrived during the walk.
-  const checkpoints = await listCheckpoints(db);
+  // The kept head first (it is written after its checkpoint commits), then the checkpoints, then the chain's
+  // head: each then signs a row at or below the head read next, and one beyond it means rows were removed
+  // from the end, not that rows arrived during the walk.
+  const signedHead = opts.headFile ? readSignedHead(opts.headFile) : null;
+  const stored = await listCheckpoints(db);
+  const checkpoints = signedHead && !stored.some((c) => c.seq === signedHead.seq && c.signature === signedHead.signature)
+    ? [...stored, signedHead].sort((a, b) => a.seq - b.seq)
+    : stored;
+  const verdict = await walkChain(db, checkpoints, batchSize, opts);
+  return { ...verdict, signedHead: signedHead?.seq ?? null };
+}
+
+export type Verification = ChainVerdict & {
+  /** The first row walked. */
+  from: number;
+  /** The seq of the signed head kept outside the database that the chain was compared with; null without one. */
+  signedHead: number | null;
+};
+
+async function walkChain(db: Db, checkpoints: Checkpoint[], batchSize: number, opts: { publicKeys?: string[]; fromLastCheckpoint?: boolean }): Promise<ChainVerdict & { from: number }> {
   const head = await auditHead(db);
   const anchor = opts.fromLastCheckpoint ? checkpoints.filter((c) => c.seq <= head).at(-1) : undefined;
   const [anchorRow] = anchor ? await db.select({ prevHash: auditEvents.prevHash }).from(auditEvents).where(eq(auditEvents.seq, anchor.seq)) : [];

@@ -1,11 +1,12 @@
 // One database handle for both back ends: PostgreSQL through pg when DATABASE_URL is set, otherwise
 // embedded PGlite. The same checked-in migrations serve both.
 //
-// Two roles in production: the owner of the schema (DATABASE_OWNER_URL) runs the migrations and grants the
-// application's role (the user of DATABASE_URL) what it may do, which for the audit trail and its
-// checkpoints is to insert and read, nothing else; the application's role owns nothing, so it can neither
-// change nor remove audit rows nor switch their trigger off. With one URL, that role does everything (the
-// embedded default, development, tests).
+// Three roles in production: the owner of the schema (DATABASE_OWNER_URL) runs the migrations and grants the
+// others what they may do. The application's role (the user of DATABASE_URL) may insert and read the audit
+// trail and only read its checkpoints; it owns nothing, so it can neither change nor remove audit rows nor
+// switch their trigger off. The signer's role (DATABASE_SIGNER_URL) may read the trail and insert
+// checkpoints, nothing else. With one URL, that role does everything (the embedded default, development,
+// tests).
 import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -57,13 +58,17 @@ async function rows<T>(db: Db, query: ReturnType<typeof sql>): Promise<T[]> {
   return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
 }
 
+/** Whether PostgreSQL refused a statement for lack of privilege (SQLSTATE 42501), as pg or drizzle reports it. */
+export const permissionDenied = (err: unknown): boolean =>
+  (err as { cause?: { code?: string } }).cause?.code === '42501' || (err as { code?: string }).code === '42501';
+
 /** Migrates unless up to date; a role without the right to migrate is told what to run instead. */
 async function migrateWith(db: Db, run: () => Promise<void>): Promise<void> {
   if (await upToDate(db)) return;
   try {
     await run();
   } catch (err) {
-    if ((err as { cause?: { code?: string }; code?: string }).cause?.code === '42501' || (err as { code?: string }).code === '42501') {
+    if (permissionDenied(err)) {
       throw new Error('The database schema is not up to date, and this role may not change it: set DATABASE_OWNER_URL, or run `npm run db:migrate` with it');
     }
     throw err;
@@ -72,7 +77,8 @@ async function migrateWith(db: Db, run: () => Promise<void>): Promise<void> {
 
 /**
  * What the application's role may do, granted by the owner after migrating: read and write the read model and
- * reference data; only insert and read the audit trail and its checkpoints; read which migrations are applied.
+ * reference data; only insert and read the audit trail; only read its checkpoints; read which migrations are
+ * applied.
  */
 export async function grantApplicationRole(owner: Db, role: string): Promise<void> {
   const r = sql.identifier(role);
@@ -81,26 +87,59 @@ export async function grantApplicationRole(owner: Db, role: string): Promise<voi
     sql`GRANT SELECT ON drizzle.__drizzle_migrations TO ${r}`,
     sql`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${r}`,
     sql`REVOKE UPDATE, DELETE, TRUNCATE ON audit_events, audit_checkpoints FROM ${r}`,
+    // A checkpoint vouches for the chain; only the signer's role writes one.
+    sql`REVOKE INSERT ON audit_checkpoints FROM ${r}`,
     sql`GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ${r}`,
     // The chain's numbering is the database's to give out, not the application's to reset.
     sql`REVOKE UPDATE ON SEQUENCE audit_events_seq_seq, audit_checkpoints_id_seq FROM ${r}`,
+    sql`REVOKE USAGE ON SEQUENCE audit_checkpoints_id_seq FROM ${r}`,
   ]) await owner.execute(statement);
 }
 
+/** What the signer's role may do: read the trail to sign its head, read and insert checkpoints. */
+export async function grantSignerRole(owner: Db, role: string): Promise<void> {
+  const r = sql.identifier(role);
+  for (const statement of [
+    sql`GRANT USAGE ON SCHEMA public TO ${r}`,
+    sql`GRANT SELECT ON audit_events TO ${r}`,
+    sql`GRANT SELECT, INSERT ON audit_checkpoints TO ${r}`,
+    sql`GRANT USAGE ON SEQUENCE audit_checkpoints_id_seq TO ${r}`,
+  ]) await owner.execute(statement);
+}
+
+const roleOf = (url: string) => decodeURIComponent(new URL(url).username);
+
 /**
  * Brings the schema up to date for the configured database: through the owner role when DATABASE_OWNER_URL
- * is set (then grants DATABASE_URL's role its rights), else through the handle itself.
+ * is set (then grants DATABASE_URL's and DATABASE_SIGNER_URL's roles their rights), else through the handle
+ * itself.
  */
-export async function migrateConfigured(config: { databaseUrl?: string; databaseOwnerUrl?: string; database?: DatabaseTimeouts }, database: Database): Promise<void> {
+export async function migrateConfigured(
+  config: { databaseUrl?: string; databaseOwnerUrl?: string; databaseSignerUrl?: string; database?: DatabaseTimeouts },
+  database: Database,
+): Promise<void> {
   if (!config.databaseOwnerUrl || !config.databaseUrl) return database.migrate();
   const owner = openDatabase({ url: config.databaseOwnerUrl }, { poolSize: 1, timeouts: config.database });
   try {
     await owner.migrate();
-    const role = decodeURIComponent(new URL(config.databaseUrl).username);
-    if (role && role !== decodeURIComponent(new URL(config.databaseOwnerUrl).username)) await grantApplicationRole(owner.db, role);
+    const ownerRole = roleOf(config.databaseOwnerUrl);
+    const role = roleOf(config.databaseUrl);
+    if (role && role !== ownerRole) await grantApplicationRole(owner.db, role);
+    const signer = config.databaseSignerUrl ? roleOf(config.databaseSignerUrl) : '';
+    if (signer && signer !== ownerRole && signer !== role) await grantSignerRole(owner.db, signer);
   } finally {
     await owner.close();
   }
+}
+
+/**
+ * The handle checkpoints are written through: DATABASE_SIGNER_URL's role when set (a connection of its own,
+ * closed with close()), else the process's own handle.
+ */
+export function openSignerDatabase(config: { databaseSignerUrl?: string; database?: DatabaseTimeouts }, own: Database): { db: Db; close(): Promise<void> } {
+  if (!config.databaseSignerUrl) return { db: own.db, close: async () => {} };
+  const signer = openDatabase({ url: config.databaseSignerUrl }, { poolSize: 1, timeouts: config.database });
+  return { db: signer.db, close: () => signer.close() };
 }
 
 /** How long PostgreSQL may take: to connect, to answer a statement, with a transaction left idle. */

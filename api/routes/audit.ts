@@ -8,7 +8,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { auditHead, listCheckpoints, signCheckpoint, verifyAuditChain } from '../../db/audit';
 import { searchAuditEvents, type AuditFilter } from '../../db/readModel';
-import type { Db } from '../../db/client';
+import { permissionDenied, type Db } from '../../db/client';
 import type { CheckpointSigner } from '../../audit/chain';
 import {
   csvCheckpoint, csvEvent, csvStringifier, csvSummary, CSV_COLUMNS, eventsDigest, type ExportSummary, type UnsignedSummary,
@@ -55,6 +55,8 @@ const verificationSchema = z.object({
       + 'rows-missing-at-end: a signed checkpoint lies beyond the last row; checkpoint-signature: a checkpoint does not verify'),
   checkpoints: z.number().int().describe('Signed checkpoints the chain still matches'),
   from: z.number().int().describe("The first row walked: the newest signed checkpoint's, or 1 with full=true"),
+  signedHead: z.number().int().nullable().describe('The seq of the newest signed checkpoint kept outside the database (AUDIT_HEAD_FILE), which the chain was compared with as well; '
+    + 'a checkpoint removed from the table is still compared. Null when none is kept yet'),
 }).meta({ id: 'AuditVerification' });
 
 /** The rows of an export, a database batch at a time; stops reading when the consumer is destroyed. */
@@ -123,7 +125,7 @@ async function send(res: Response, source: Readable, ...through: NodeJS.ReadWrit
   }
 }
 
-export function auditOperations({ db, signer }: Services): Operation[] {
+export function auditOperations({ db, signerDb, signer, config }: Services): Operation[] {
   return [
     defineOperation({
       id: 'exportAuditEvents', method: 'get', path: '/audit/events', tag: 'Audit', access: ['auditor'],
@@ -176,9 +178,14 @@ export function auditOperations({ db, signer }: Services): Operation[] {
       summary: "Sign the audit chain's head now",
       description: 'Also done periodically by the worker. Keep the answer (or a later export) outside the service: it proves what the chain held at that time.',
       success: { status: 201, description: 'The new checkpoint', schema: checkpointSchema },
-      problems: ['not-found'],
+      problems: ['not-found', 'checkpoint-signer-unavailable'],
       handler: async () => {
-        const checkpoint = await signCheckpoint(db, signer);
+        const checkpoint = await signCheckpoint(signerDb ?? db, signer, { headFile: config.audit.headFile }).catch((err: unknown) => {
+          if (permissionDenied(err)) {
+            throw new HttpProblem('checkpoint-signer-unavailable', "The service's database role may not write checkpoints: only the signer's role does (DATABASE_SIGNER_URL)");
+          }
+          throw err;
+        });
         if (!checkpoint) throw new HttpProblem('not-found', 'The audit trail is empty: there is nothing to sign yet');
         return checkpoint;
       },
@@ -202,7 +209,9 @@ export function auditOperations({ db, signer }: Services): Operation[] {
         status: 200, description: 'ok is false when a row was changed, removed or reordered, or rows were removed from the end; firstBrokenSeq names the first row that does not match',
         schema: verificationSchema,
       },
-      handler: ({ query }) => verifyAuditChain(db, { publicKeys: signer.published.map((k) => k.publicKey), fromLastCheckpoint: query.full !== 'true' }),
+      handler: ({ query }) => verifyAuditChain(db, {
+        publicKeys: signer.published.map((k) => k.publicKey), fromLastCheckpoint: query.full !== 'true', headFile: config.audit.headFile,
+      }),
     }),
   ];
 }

@@ -13,14 +13,14 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
-import { desc } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../../api/app';
-import { canonicalHash, type AuditContent } from '../../db/audit';
+import { auditColumns, canonicalHash, contentOfRow, type AuditContent } from '../../db/audit';
 import { contentOfEvent, readExport, type ExportedEvent } from '../../audit/export';
-import { GENESIS_HASH, loadCheckpointSigner, type CheckpointSigner } from '../../audit/chain';
-import { auditEvents } from '../../db/schema';
+import { GENESIS_HASH, loadCheckpointSigner, type Checkpoint, type CheckpointSigner } from '../../audit/chain';
+import { auditCheckpoints, auditEvents } from '../../db/schema';
 import { CaseStory } from '../support/steps';
 import { apiHarness, expectProblem, type ApiHarness } from './support';
 
@@ -93,7 +93,47 @@ describe('checkpoints', () => {
     expect((await h.get('/api/v1/audit/verify', 'auditor')).body).toMatchObject({ ok: true, checkpoints: 1, from: signed.body.seq, checked: 1 });
     expect((await h.get('/api/v1/audit/verify?full=true', 'auditor')).body).toMatchObject({ ok: true, checkpoints: 1, from: 1, checked: head.seq });
   });
+
+  test('the newest signed head is kept outside the database too: removing it from the table and rewriting the rows it signed is caught', async () => {
+    await h.record(new CaseStory('PK-2026-0003').started());
+    const signed = (await h.post('/api/v1/audit/checkpoints', 'auditor')).body as Checkpoint;
+    expect(JSON.parse(fs.readFileSync(h.config.audit.headFile, 'utf8'))).toEqual(signed);
+    expect((await h.get('/api/v1/audit/verify', 'auditor')).body).toMatchObject({ ok: true, signedHead: signed.seq });
+
+    // As someone who owns the tables: the checkpoint removed, the row it signed rewritten with a hash that links.
+    const db = h.database.db;
+    const [row] = await db.select(auditColumns).from(auditEvents).where(eq(auditEvents.seq, signed.seq));
+    const forgedContent: AuditContent = { ...contentOfRow(row), motivation: 'Ändrad i efterhand' };
+    const forgedHash = canonicalHash(forgedContent, row.prevHash);
+    await asTableOwner(async () => {
+      await db.delete(auditCheckpoints).where(eq(auditCheckpoints.signature, signed.signature));
+      await db.update(auditEvents).set({ motivation: forgedContent.motivation, hash: forgedHash }).where(eq(auditEvents.seq, signed.seq));
+    });
+    const fromTable = fs.readFileSync(h.config.audit.headFile, 'utf8');
+    fs.rmSync(h.config.audit.headFile);
+    expect((await h.get('/api/v1/audit/verify?full=true', 'auditor')).body).toMatchObject({ ok: true, signedHead: null });
+    fs.writeFileSync(h.config.audit.headFile, fromTable);
+    expect((await h.get('/api/v1/audit/verify', 'auditor')).body).toMatchObject({ ok: false, reason: 'checkpoint-mismatch', signedHead: signed.seq });
+    expect((await h.get('/api/v1/audit/verify?full=true', 'auditor')).body).toMatchObject({ ok: false, reason: 'checkpoint-mismatch', signedHead: signed.seq });
+
+    await asTableOwner(async () => {
+      await db.insert(auditCheckpoints).values(signed);
+      await db.update(auditEvents).set({ motivation: row.motivation, hash: row.hash }).where(eq(auditEvents.seq, signed.seq));
+    });
+    expect((await h.get('/api/v1/audit/verify?full=true', 'auditor')).body).toMatchObject({ ok: true, signedHead: signed.seq });
+  });
 });
+
+/** Runs changes the append-only triggers refuse, as someone who owns the tables and switches them off. */
+async function asTableOwner(change: () => Promise<void>): Promise<void> {
+  const db = h.database.db;
+  await db.execute(sql`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
+  await db.execute(sql`ALTER TABLE audit_checkpoints DISABLE TRIGGER audit_checkpoints_append_only`);
+  try { await change(); } finally {
+    await db.execute(sql`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`);
+    await db.execute(sql`ALTER TABLE audit_checkpoints ENABLE TRIGGER audit_checkpoints_append_only`);
+  }
+}
 
 describe('an export verified offline', () => {
   beforeAll(async () => { expect((await h.post('/api/v1/audit/checkpoints', 'auditor')).status).toBe(201); });

@@ -185,7 +185,7 @@ describe('audit export and verification', () => {
 
   test('verify recomputes the whole chain', async () => {
     const res = await h.get('/api/v1/audit/verify', 'auditor');
-    expect(res.body).toEqual({ ok: true, checked: total, firstBrokenSeq: null, reason: null, checkpoints: 0, from: 1 });
+    expect(res.body).toEqual({ ok: true, checked: total, firstBrokenSeq: null, reason: null, checkpoints: 0, from: 1, signedHead: null });
   });
 
   test('only auditors export and verify', async () => {

@@ -14,6 +14,7 @@ import { purgeExpired } from '../../db/retention';
 import { auditCheckpoints, auditEvents, caseRequests, councilMeetings, idempotencyKeys, outbox } from '../../db/schema';
 import { seedReferenceData } from '../../db/seed';
 import { loadCheckpointSigner, type CheckpointSigner } from '../../audit/chain';
+import { keepSignedHead, readSignedHead } from '../../audit/signedHead';
 import { DEFAULT_RULES } from '../../workflows/defaults';
 import { freshDatabase, type TestDatabase } from '../support/db';
 import { CaseStory, planOneEmailPerIntent } from '../support/steps';
@@ -38,6 +39,8 @@ afterAll(async () => {
 });
 
 const keys = () => ({ publicKeys: [signer.publicKey.publicKey] });
+/** Where the newest signed checkpoint is kept outside the database. */
+const headFile = () => path.join(keyDir, 'audit-head.json');
 const rows = () => database.db.select().from(auditEvents).orderBy(asc(auditEvents.seq));
 
 /** As someone who owns the table: the append-only trigger off for one statement. */
@@ -106,9 +109,9 @@ test('a retention purge removes old keys, requests and sent email bodies, and is
 describe('checkpoints', () => {
   test('sign the head: on demand always, periodically only when the head has moved; the signature verifies', async () => {
     const [head] = await database.db.select().from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
-    const first = await signCheckpoint(database.db, signer);
+    const first = await signCheckpoint(database.db, signer, { headFile: headFile() });
     expect(first).toMatchObject({ seq: head.seq, hash: head.hash, keyId: signer.keyId });
-    expect(await signCheckpoint(database.db, signer, { onlyIfMoved: true })).toBeNull();
+    expect(await signCheckpoint(database.db, signer, { onlyIfMoved: true, headFile: headFile() })).toBeNull();
     expect(await listCheckpoints(database.db)).toEqual([first]);
     expect(await verifyAuditChain(database.db, keys())).toMatchObject({ ok: true, checkpoints: 1 });
     // The table refuses changes like the chain does.
@@ -119,7 +122,7 @@ describe('checkpoints', () => {
     const { recordStep } = createPersistenceActivities({ db: database.db, planEmails: planOneEmailPerIntent });
     const story = new CaseStory('PK-2026-0002');
     await recordStep(story.started());
-    await signCheckpoint(database.db, signer);
+    await signCheckpoint(database.db, signer, { headFile: headFile() });
     const chain = await rows();
     const target = chain.findIndex((r) => r.action === 'decide');
     // Forge the decider's motivation, then rebuild the chain from there so that every link holds.
@@ -164,7 +167,7 @@ describe('checkpoints', () => {
     const { recordStep } = createPersistenceActivities({ db: database.db, planEmails: planOneEmailPerIntent });
     const story = new CaseStory('PK-2026-0003');
     await recordStep(story.started());
-    const anchor = (await signCheckpoint(database.db, signer))!;
+    const anchor = (await signCheckpoint(database.db, signer, { headFile: headFile() }))!;
     await recordStep(story.screen('approve'));
     const chain = await rows();
     const head = chain[chain.length - 1].seq;
@@ -187,10 +190,58 @@ describe('checkpoints', () => {
     expect(await verifyAuditChain(database.db, incremental)).toMatchObject({ ok: true });
   });
 
+  test('someone who removes the newest checkpoints from the table and then rewrites the rows after the last one left is caught by the head kept outside', async () => {
+    const { recordStep } = createPersistenceActivities({ db: database.db, planEmails: planOneEmailPerIntent });
+    const story = new CaseStory('PK-2026-0004');
+    await recordStep(story.started());
+    const remaining = (await signCheckpoint(database.db, signer, { headFile: headFile() }))!;
+    await recordStep(story.screen('approve'));
+    const newest = (await signCheckpoint(database.db, signer, { headFile: headFile() }))!;
+    expect(JSON.parse(fs.readFileSync(headFile(), 'utf8'))).toEqual(newest);
+    const withHead = { ...keys(), headFile: headFile() };
+    expect(await verifyAuditChain(database.db, withHead)).toMatchObject({ ok: true, signedHead: newest.seq });
+
+    // The screening's motivation forged, the hashes after the remaining checkpoint recomputed, the newest checkpoint removed.
+    const chain = await rows();
+    const after = chain.filter((r) => r.seq > remaining.seq);
+    const screening = after.find((r) => r.action === 'screen-idea')!;
+    await asOwner(sql`UPDATE audit_events SET motivation = 'Ändrad i efterhand' WHERE seq = ${screening.seq}`);
+    let prevHash = remaining.hash;
+    for (const row of await database.db.select(auditColumns).from(auditEvents).where(gt(auditEvents.seq, remaining.seq)).orderBy(asc(auditEvents.seq))) {
+      const hash = canonicalHash(contentOfRow(row), prevHash);
+      await asOwner(sql`UPDATE audit_events SET prev_hash = ${prevHash}, hash = ${hash} WHERE seq = ${row.seq}`);
+      prevHash = hash;
+    }
+    await database.db.execute(sql`ALTER TABLE audit_checkpoints DISABLE TRIGGER audit_checkpoints_append_only`);
+    await database.db.delete(auditCheckpoints).where(eq(auditCheckpoints.signature, newest.signature));
+    await database.db.execute(sql`ALTER TABLE audit_checkpoints ENABLE TRIGGER audit_checkpoints_append_only`);
+
+    // What the table holds now vouches for the forgery; the head kept outside does not.
+    expect(await verifyAuditChain(database.db, keys())).toMatchObject({ ok: true, signedHead: null });
+    expect(await verifyAuditChain(database.db, withHead))
+      .toMatchObject({ ok: false, reason: 'checkpoint-mismatch', firstBrokenSeq: remaining.seq + 1, signedHead: newest.seq });
+    // Walked from the newest signed head: its row no longer gives the hash it signed.
+    expect(await verifyAuditChain(database.db, { ...withHead, fromLastCheckpoint: true }))
+      .toMatchObject({ ok: false, reason: 'checkpoint-mismatch', firstBrokenSeq: newest.seq });
+
+    // Put back as it was.
+    await database.db.insert(auditCheckpoints).values(newest);
+    for (const row of after) await asOwner(sql`UPDATE audit_events SET motivation = ${row.motivation}, prev_hash = ${row.prevHash}, hash = ${row.hash} WHERE seq = ${row.seq}`);
+    expect(await verifyAuditChain(database.db, { ...withHead, fromLastCheckpoint: true })).toMatchObject({ ok: true, signedHead: newest.seq });
+  });
+
+  test('only a newer checkpoint replaces the head kept outside: a slower signer does not set it back', async () => {
+    const newest = (await signCheckpoint(database.db, signer, { headFile: headFile() }))!;
+    const older = { ...newest, seq: newest.seq - 1 };
+    keepSignedHead(headFile(), older);
+    expect(readSignedHead(headFile())).toEqual(newest);
+    expect(fs.statSync(headFile()).mode & 0o777).toBe(0o600);
+  });
+
   test('someone who removes the newest rows leaves a whole but shorter chain: the last checkpoint names the missing row', async () => {
     // Run last in this file: the chain stays short.
     const chain = await rows();
-    await signCheckpoint(database.db, signer);
+    await signCheckpoint(database.db, signer, { headFile: headFile() });
     await asOwner(sql`DELETE FROM audit_events WHERE seq >= ${chain[chain.length - 2].seq}`);
     // Named: the first row a checkpoint signed that the chain no longer reaches.
     const beyond = (await listCheckpoints(database.db)).find((c) => c.seq > chain[chain.length - 3].seq);

@@ -1,6 +1,7 @@
-// Production's two database roles, on real PostgreSQL (DATABASE_URL, else the machine's server): the owner
-// migrates and grants; the application's role records steps, changes reference data and signs checkpoints,
-// but may not rewrite, remove or truncate audit rows or checkpoints, nor switch the append-only trigger off.
+// Production's database roles, on real PostgreSQL (DATABASE_URL, else the machine's server): the owner
+// migrates and grants; the application's role records steps and changes reference data, but may not
+// rewrite, remove or truncate audit rows or checkpoints, nor switch the append-only trigger off, nor write a
+// checkpoint; the signer's role writes checkpoints and may do nothing else.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,9 +21,11 @@ const base = process.env.DATABASE_URL ?? MACHINE_POSTGRES;
 const suffix = randomBytes(4).toString('hex');
 const dbName = `roles_${suffix}`;
 const appRole = `pk_app_${suffix}`;
+const signerRole = `pk_signer_${suffix}`;
 let ownerUrl: string;
 let appUrl: string;
 let app: Database;
+let signing: Database;
 let keyDir: string;
 
 async function admin(statement: string): Promise<void> {
@@ -34,34 +37,40 @@ async function admin(statement: string): Promise<void> {
 beforeAll(async () => {
   await admin(`CREATE DATABASE ${dbName}`);
   await admin(`CREATE ROLE ${appRole} LOGIN`);
+  await admin(`CREATE ROLE ${signerRole} LOGIN`);
   const url = new URL(base);
   url.pathname = `/${dbName}`;
   ownerUrl = url.toString();
   url.username = appRole;
   appUrl = url.toString();
+  url.username = signerRole;
+  const signerUrl = url.toString();
   keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roles-'));
   app = openDatabase({ url: appUrl }, { poolSize: 2 });
-  // What start-up does with both URLs set: migrate as the owner, grant the application's role.
-  await migrateConfigured({ databaseUrl: appUrl, databaseOwnerUrl: ownerUrl }, app);
+  signing = openDatabase({ url: signerUrl }, { poolSize: 1 });
+  // What start-up does with the URLs set: migrate as the owner, grant the application's and the signer's roles.
+  await migrateConfigured({ databaseUrl: appUrl, databaseOwnerUrl: ownerUrl, databaseSignerUrl: signerUrl }, app);
 });
 afterAll(async () => {
   await app?.close();
+  await signing?.close();
   await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   await admin(`DROP ROLE IF EXISTS ${appRole}`);
+  await admin(`DROP ROLE IF EXISTS ${signerRole}`);
   fs.rmSync(keyDir, { recursive: true, force: true });
 });
 
-/** The SQLSTATE with which the application's role is refused a statement. */
-async function refusedCode(statement: ReturnType<typeof sql>): Promise<string | undefined> {
+/** The SQLSTATE with which a role (the application's unless given) is refused a statement. */
+async function refusedCode(statement: ReturnType<typeof sql>, as: Database = app): Promise<string | undefined> {
   try {
-    await app.db.execute(statement);
+    await as.db.execute(statement);
   } catch (err) {
     return (err as { cause?: { code?: string } }).cause?.code;
   }
   throw new Error('the statement was not refused');
 }
 
-test("the application's role runs the service: migrations up to date, reference data, steps, checkpoints", async () => {
+test("the application's role runs the service: migrations up to date, reference data, steps; the signer's role signs checkpoints", async () => {
   // Up to date, so its own start-up migrate changes nothing and needs no rights.
   await app.migrate();
   await seedReferenceData(app.db);
@@ -69,7 +78,7 @@ test("the application's role runs the service: migrations up to date, reference 
   const { recordStep } = createPersistenceActivities({ db: app.db, planEmails: planOneEmailPerIntent });
   for (const step of new CaseStory('PK-2026-0001').toExecution()) await recordStep(step);
   const signer = loadCheckpointSigner(path.join(keyDir, 'key.pem'), { generate: true });
-  expect(await signCheckpoint(app.db, signer)).not.toBeNull();
+  expect(await signCheckpoint(signing.db, signer, { headFile: path.join(keyDir, 'audit-head.json') })).not.toBeNull();
   expect(await verifyAuditChain(app.db, { publicKeys: [signer.publicKey.publicKey] })).toMatchObject({ ok: true, checkpoints: 1 });
 });
 
@@ -82,6 +91,22 @@ test('it may not rewrite, remove or truncate audit rows or checkpoints (refused 
     sql`DELETE FROM audit_checkpoints`,
     sql`SELECT setval('audit_events_seq_seq', 1)`,
   ]) expect(await refusedCode(statement)).toBe('42501');
+});
+
+test('it may not write a checkpoint: only the signer vouches for the chain', async () => {
+  const signer = loadCheckpointSigner(path.join(keyDir, 'key.pem'), { generate: true });
+  await expect(signCheckpoint(app.db, signer, { headFile: path.join(keyDir, 'app-head.json') })).rejects.toMatchObject({ cause: { code: '42501' } });
+  expect(await refusedCode(sql`INSERT INTO audit_checkpoints (seq, hash, at, key_id, signature) VALUES (1, 'x', now(), 'k', 's')`)).toBe('42501');
+  expect(fs.existsSync(path.join(keyDir, 'app-head.json'))).toBe(false);
+});
+
+test("the signer's role may do nothing but read the trail and write checkpoints", async () => {
+  for (const statement of [
+    sql`INSERT INTO audit_events (case_id, case_seq, at, actor_id, actor_name, actor_roles, action, prev_hash, hash) VALUES ('x', 1, now(), 'a', 'a', '{}', 'a', 'x', 'x')`,
+    sql`SELECT * FROM cases`,
+    sql`UPDATE audit_checkpoints SET hash = 'x'`,
+    sql`DELETE FROM audit_checkpoints`,
+  ]) expect(await refusedCode(statement, signing)).toBe('42501');
 });
 
 test('it may not switch the append-only trigger off, drop it, or change the table', async () => {
