@@ -39,7 +39,7 @@ test('every step becomes one row linked to the row before it', async () => {
   expect(rows[0].prevHash).toBe(GENESIS_HASH);
   rows.slice(1).forEach((row, i) => expect(row.prevHash).toBe(rows[i].hash));
   expect(new Set(rows.map((r) => r.hash)).size).toBe(rows.length);
-  expect(await verifyAuditChain(database.db)).toEqual({ ok: true, checked: 11, firstBrokenSeq: null, reason: null, checkpoints: 0, from: 1 });
+  expect(await verifyAuditChain(database.db)).toEqual({ ok: true, checked: 11, firstBrokenSeq: null, reason: null, checkpoints: 0, from: 1, signedHead: null });
 });
 
 test('a row records who, when, what and why', async () => {
@@ -92,7 +92,7 @@ describe('someone who switches the trigger off', () => {
     const rows = await chain();
     const target = rows[5];
     await withoutTrigger(sql`UPDATE audit_events SET motivation = 'Beslutet var enhälligt' WHERE seq = ${target.seq}`);
-    const broken = { ok: false, checked: 6, firstBrokenSeq: target.seq, reason: 'row-hash', checkpoints: 0, from: 1 };
+    const broken = { ok: false, checked: 6, firstBrokenSeq: target.seq, reason: 'row-hash', checkpoints: 0, from: 1, signedHead: null };
     expect(await verifyAuditChain(database.db)).toEqual(broken);
     // Read in batches smaller than the chain, the break is found at the same row.
     expect(await verifyAuditChain(database.db, { batchSize: 2 })).toEqual(broken);
@@ -118,6 +118,6 @@ describe('someone who switches the trigger off', () => {
     const rows = await chain();
     await withoutTrigger(sql`DELETE FROM audit_events WHERE seq = ${rows[1].seq}`);
     const result = await verifyAuditChain(database.db);
-    expect(result).toEqual({ ok: false, checked: 2, firstBrokenSeq: rows[2].seq, reason: 'link', checkpoints: 0, from: 1 });
+    expect(result).toEqual({ ok: false, checked: 2, firstBrokenSeq: rows[2].seq, reason: 'link', checkpoints: 0, from: 1, signedHead: null });
   });
 });

@@ -165,7 +165,7 @@ test('steps of many cases recorded at once form one unbroken chain', async () =>
   await Promise.all(stories.map((s) => recordAll([s.started(), s.screen('approve'), s.submitApplication()])));
   const after = (await db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(auditEvents))[0].n;
   expect(after - before).toBe(36);
-  expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: after, firstBrokenSeq: null, reason: null, checkpoints: 0, from: 1 });
+  expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: after, firstBrokenSeq: null, reason: null, checkpoints: 0, from: 1, signedHead: null });
 });
 
 test('a step whose emails cannot be planned leaves no trace, and records fully when retried', async () => {
