@@ -6,14 +6,24 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from './client';
 import { councilMeetingExists } from './referenceData';
 import { cases, caseTimeline, changeRequests, councilAgenda, councilPriorities, decisions, reports, savingsClaims } from './schema';
+import { reportTexts } from '../workflows/reports';
 import { claimStatus } from '../workflows/savings';
 import type { CaseView, StepRecord } from '../workflows/types';
 
 /** The step in the read model: the projection, and for schedule-council the agenda row. */
 export async function projectStep(tx: Db, step: StepRecord): Promise<void> {
   await project(tx, step);
+  await keepReportTexts(tx, step);
   await addToAgenda(tx, step);
   await followPriorityClaims(tx, step);
+}
+
+/** A filed report's free texts, from the step's body: the view leaves them out (workflows/reports.ts). */
+async function keepReportTexts(tx: Db, step: StepRecord): Promise<void> {
+  if (step.action !== 'submit-report' && step.action !== 'submit-effect-report') return;
+  const body = step.input as { reportId: string } & Record<string, unknown>;
+  const texts = reportTexts(body);
+  if (texts) await tx.update(reports).set({ texts }).where(and(eq(reports.caseId, step.caseId), eq(reports.id, body.reportId)));
 }
 
 /** Steps that move a case on or off a meeting, or give it its rank there. */
@@ -138,7 +148,8 @@ function upsertChanged<T extends ChildTable>(tx: Db, alias: string, table: T, ke
   const all = Object.entries(getTableColumns(table));
   const json = rows.map((row) => Object.fromEntries(all.map(([name, c]) => [c.name, (row as Record<string, unknown>)[name] ?? null])));
   const target = [table.caseId, key];
-  const changing = all.filter(([, c]) => !target.includes(c));
+  // Only the columns the view gives change; the others (a report's texts) are the row's own and stay as they are.
+  const changing = all.filter(([name, c]) => !target.includes(c) && name in rows[0]);
   return tx.$with(alias).as(tx.insert(table as ChildTable)
     .select(sql`SELECT ${sql.join(all.map(([, c]) => sql.identifier(c.name)), sql`, `)} FROM jsonb_populate_recordset(NULL::${table}, ${JSON.stringify(json)}::jsonb) WHERE ${when}`)
     .onConflictDoUpdate({

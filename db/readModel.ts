@@ -94,9 +94,17 @@ export async function caseTitle(db: Db, id: string): Promise<string | undefined>
   return known?.title;
 }
 
+/** The case's view, its filed reports' free texts (kept in the reports table, not in the view) put back in. */
 export async function caseById(db: Db, id: string): Promise<CaseView | null> {
-  const [row] = await db.select({ view: cases.view }).from(cases).where(eq(cases.id, id));
-  return row?.view ?? null;
+  const [row] = await db.select({
+    view: cases.view,
+    texts: sql<Record<string, Record<string, string>> | null>`(SELECT jsonb_object_agg(${reports.id}, ${reports.texts}) FROM ${reports}
+      WHERE ${reports.caseId} = ${cases.id} AND ${reports.texts} IS NOT NULL)`,
+  }).from(cases).where(eq(cases.id, id));
+  if (!row) return null;
+  const { view, texts } = row;
+  if (texts) view.reports = view.reports.map((r) => (texts[r.id] ? { ...r, content: { ...r.content, ...texts[r.id] } } : r));
+  return view;
 }
 
 /** The case's audit trail, oldest first. */

@@ -106,6 +106,8 @@ export const reports = pgTable('reports', {
   dueAt: instant('due_at').notNull(),
   status: text('status').notNull(),
   receivedAt: instant('received_at'),
+  /** The filed report's free texts (milestones, risks, …): kept here, not in the workflow's view. */
+  texts: jsonb('texts').$type<Record<string, string>>(),
 }, (t) => [primaryKey({ columns: [t.caseId, t.id] }), index('reports_status_due').on(t.status, t.dueAt)]);
 
 /** Every decision with its grounds, in structured form. */

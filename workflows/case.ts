@@ -3,7 +3,7 @@
 // state (timers.ts), so the whole case can continue-as-new at any quiet moment and carry on where it was.
 import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { carriedCase, isClosed, newCase, nextTimerAt, takeDueTimer, type CaseState } from './caseState';
-import { EDGES_PATCH, editionOf, LATEST_EDITION } from './editions';
+import { EDGES_PATCH, editionOf, SIZE_BOUNDS_PATCH, startingEdition } from './editions';
 import { closeReportsOfEndedExecution } from './reports';
 import { actionUpdates, caseStartedUpdate, caseViewQuery, type ActionRequest } from './messages';
 import { recorder, stepActivities } from './recording';
@@ -32,7 +32,7 @@ const WAKE_ON_DEADLINE_CHANGE = 'wake-on-deadline-change';
 export async function caseWorkflow(input: CaseInput, carried?: CaseState): Promise<CaseView> {
   const rules = input.ruleSet;
   const now = () => Date.now();
-  const state = carried ? carriedCase(carried) : newCase(input, now(), patched(EDGES_PATCH) ? LATEST_EDITION : 1);
+  const state = carried ? carriedCase(carried) : newCase(input, now(), startingEdition(patched));
   const { record, deliveries } = recorder(state, now);
 
   /**
@@ -40,10 +40,12 @@ export async function caseWorkflow(input: CaseInput, carried?: CaseState): Promi
    * where, so its history replays). Reports its ended execution left open are closed as not received then.
    */
   function takeLatestEdition(): void {
-    if (editionOf(state) >= LATEST_EDITION || !patched(EDGES_PATCH)) return;
-    state.edition = LATEST_EDITION;
-    state.view.delegation ??= rules.delegation;
-    closeReportsOfEndedExecution(state);
+    if (editionOf(state) < 2 && patched(EDGES_PATCH)) {
+      state.edition = 2;
+      state.view.delegation ??= rules.delegation;
+      closeReportsOfEndedExecution(state);
+    }
+    if (editionOf(state) === 2 && patched(SIZE_BOUNDS_PATCH)) state.edition = 3;
   }
 
   // Steps run one at a time, in arrival order: an update and a timer never interleave their writes.

@@ -1,4 +1,5 @@
 // The rule set in force until an admin posts another: the defaults of docs/domain.md.
+import { DEFAULT_MAX_PROJECT_LENGTH } from './caseSize';
 import type { RuleSet } from './types';
 
 export const DEFAULT_RULES: Omit<RuleSet, 'version'> = {
@@ -19,4 +20,5 @@ export const DEFAULT_RULES: Omit<RuleSet, 'version'> = {
   lightReportingBelow: 1_000_000,
   deviation: { costTolerance: 0.1, endDateSlip: 'P8W' },
   followUpOffsets: ['P12M'],
+  maxProjectLength: DEFAULT_MAX_PROJECT_LENGTH,
 };

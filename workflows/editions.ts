@@ -7,10 +7,22 @@
 //    and closed as not received when execution ends, start-date, closure, effect-report and delegation rules,
 //    reservations by the decided dates and the years money was spent, light reporting after a change, the
 //    budget check of a change that raises the total, savings claims booked atomically.
+// 3: bounds on a case's size (caseSize.ts): the project's length by the rule set, texts counted in bytes,
+//    each step checked against what the workflow would then hold.
 import { EARLIER_DEADLINES, isExact, isSubDay, STOCKHOLM_DEADLINES, type Deadlines } from './calendar';
 
 export const EDGES_PATCH = 'rules-at-the-edges';
-export const LATEST_EDITION = 2;
+export const SIZE_BOUNDS_PATCH = 'case-size-bounds';
+export const LATEST_EDITION = 3;
+
+/**
+ * The edition a new case starts on: the latest, unless its history was made by code that knew only earlier
+ * ones (each edition's patch is recorded when a case starts on it, so the history replays on the same).
+ */
+export function startingEdition(patched: (id: string) => boolean): number {
+  if (!patched(EDGES_PATCH)) return 1;
+  return patched(SIZE_BOUNDS_PATCH) ? 3 : 2;
+}
 
 /** The edition a case state runs on; states carried from before editions existed are edition 1. */
 export const editionOf = (state: { edition?: number }): number => state.edition ?? 1;

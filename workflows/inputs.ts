@@ -4,14 +4,33 @@
 // Pure, deterministic code only.
 import { z } from 'zod';
 import { addDuration } from './calendar';
+import { utf8Bytes } from './utf8';
 import type { ActionName } from './vocabulary';
+
+/** Whether text() counts bytes: not in the bodies of cases of editions before 3, whose histories replay with what they accepted. */
+let bytesCounted = true;
+function withoutByteLimits<T>(build: () => T): T {
+  bytesCounted = false;
+  try {
+    return build();
+  } finally {
+    bytesCounted = true;
+  }
+}
 
 // The patterns say in the OpenAPI document what trim().min(1) and the database ask: something besides white
 // space, and no NUL (PostgreSQL's text cannot hold it).
-export const text = (max = 10_000) => z.string().regex(/\S/, 'must hold more than white space')
-  // eslint-disable-next-line no-control-regex -- NUL is the character it refuses
-  .regex(/^[^\u0000]*$/, 'must not hold NUL characters')
-  .trim().min(1).max(max);
+// The limit is in bytes (UTF-8), which is what a case's size is counted in; maxLength says the same number
+// of characters to the OpenAPI document, which a text of multi-byte characters reaches later.
+export const text = (max = 10_000) => {
+  const chars = z.string().regex(/\S/, 'must hold more than white space')
+    // eslint-disable-next-line no-control-regex -- NUL is the character it refuses
+    .regex(/^[^\u0000]*$/, 'must not hold NUL characters')
+    .trim().min(1).max(max);
+  // Only past the bytes, not again past the characters (max already says so).
+  return bytesCounted ? chars.refine((v) => v.length > max || utf8Bytes(v) <= max, `must be at most ${max} bytes in UTF-8 (å, ä and ö take two)`) : chars;
+};
+
 export const sek = z.number().int().min(0).max(100_000_000_000).describe('Whole SEK');
 // Years 1900-2999: PostgreSQL has no year 0000, and the report calendar, counted on from a date near 9999,
 // reaches years that JavaScript dates cannot be written in (a step that fails the workflow task for good).
@@ -56,6 +75,8 @@ const ruleSet = () => z.strictObject({
   lightReportingBelow: sek,
   deviation: z.strictObject({ costTolerance: z.number().min(0).max(10), endDateSlip: duration() }),
   followUpOffsets: z.array(duration()).min(1).max(10),
+  maxProjectLength: duration().optional().describe('The longest a project may run, from its start to its planned end (P5Y when not given): '
+    + 'a project reports every interval until its end, and a case holds what it must decide on'),
 }).superRefine((r, ctx) => {
   r.delegation.forEach((t, i) => {
     const prev = r.delegation[i - 1];
@@ -253,13 +274,19 @@ const built: Partial<ActionSchemas> = {};
 const earlierBuilders: Partial<{ [A in ActionName]: () => z.ZodType }> = {
   'submit-effect-report': () => effectReport(z.strictObject({ citizenBenefit: sek, businessBenefit: sek, developmentCost: sek.optional(), operationCost: sek })),
 };
-const builtEarlier: Partial<Record<ActionName, z.ZodType>> = {};
+const builtEarlier = new Map<string, z.ZodType>();
 
-/** The body schema an action had in a case's edition. */
+/** The body schema an action had in a case's edition: before edition 3, texts were counted in characters only. */
 export function actionInputOf<A extends ActionName>(action: A, edition: number): z.ZodType<ActionInput<A>> {
-  const earlier = edition < 2 ? earlierBuilders[action] : undefined;
-  if (!earlier) return actionInput(action) as unknown as z.ZodType<ActionInput<A>>;
-  return (builtEarlier[action] ??= earlier()) as z.ZodType<ActionInput<A>>;
+  if (edition >= 3) return actionInput(action) as unknown as z.ZodType<ActionInput<A>>;
+  const key = `${action}@${edition}`;
+  let schema = builtEarlier.get(key);
+  if (!schema) {
+    const build = (edition < 2 ? earlierBuilders[action] : undefined) ?? builders[action];
+    schema = withoutByteLimits(build);
+    builtEarlier.set(key, schema);
+  }
+  return schema as z.ZodType<ActionInput<A>>;
 }
 
 /**

@@ -42,6 +42,9 @@ const lookups = () => (patched(ONE_ROUND_TRIP) ? localLookups : persistence);
  */
 const REFERENCES_IN_STEPS = 'references-in-steps';
 
+/** A filed report's free texts go to the database with the step, not into the view; earlier reports keep theirs. */
+const REPORT_TEXTS_IN_DATABASE = 'report-texts-in-database';
+
 /** What steps ask of the outside world besides recording. */
 export const stepActivities: StepActivities = {
   findSavingsConflicts: (caseId, keys) => lookups().findSavingsConflicts(caseId, keys),
@@ -51,6 +54,7 @@ export const stepActivities: StepActivities = {
   caseKindOf: (caseId) => localLookups.caseKindOf(caseId),
   claimPriority: (args) => localLookups.claimPriority(args),
   checksReferences: () => patched(REFERENCES_IN_STEPS),
+  reportTextsOutside: () => patched(REPORT_TEXTS_IN_DATABASE),
 };
 
 export interface StepToRecord {

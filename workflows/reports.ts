@@ -57,9 +57,23 @@ export function reopenReport(state: CaseState, rules: RuleSet, report: Report, d
   setReportTimers(state, rules, report);
 }
 
-/** A report filed: received with what it says, and its remaining timers dropped. */
-export function receiveReport(state: CaseState, report: Report, content: Record<string, unknown>, at: string): void {
-  Object.assign(report, { status: 'received', receivedAt: at, content });
+/**
+ * A report's free texts: what people read, never what the case decides on. A project files dozens of reports,
+ * so the texts are kept in the database (the reports table) rather than in the view the workflow holds and
+ * carries; the lights, amounts and dates stay.
+ */
+export const REPORT_TEXTS = ['milestones', 'risks', 'benefitOutlook', 'comment'] as const;
+
+/** A filed report's free texts, as the database keeps them; null when it has none. */
+export function reportTexts(body: Record<string, unknown>): Record<string, string> | null {
+  const texts = Object.fromEntries(REPORT_TEXTS.filter((k) => typeof body[k] === 'string').map((k) => [k, body[k] as string]));
+  return Object.keys(texts).length > 0 ? texts : null;
+}
+
+/** A report filed: received with what it says (without its free texts when textsOutside), and its remaining timers dropped. */
+export function receiveReport(state: CaseState, report: Report, content: Record<string, unknown>, at: string, textsOutside: boolean): void {
+  const kept = textsOutside ? Object.fromEntries(Object.entries(content).filter(([k]) => !(REPORT_TEXTS as readonly string[]).includes(k))) : content;
+  Object.assign(report, { status: 'received', receivedAt: at, content: kept });
   dropTimers(state, (t) => t.ref === report.id);
 }
 

@@ -106,6 +106,8 @@ export const RULES = {
   'project-start-in-past': 'rule',
   'project-start-after-planned-end': 'rule',
   'handover-not-confirmed': 'rule',
+  'project-too-long': 'rule',
+  'case-too-large': 'rule',
   'savings-claim-unknown': 'rule',
   'savings-claim-unanswered': 'rule',
   // Looked up by the step itself, through a local activity.

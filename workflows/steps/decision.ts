@@ -5,6 +5,7 @@ import { stockholmDate } from '../calendar';
 import { moveTo } from '../caseState';
 import { requireDecider, tierForAmount } from '../delegation';
 import { grantReservation } from '../money';
+import { checkProjectLength } from '../caseSize';
 import { breakRule } from '../refusals';
 import { unresolvedFlag } from '../savings';
 import { startReporting } from '../reports';
@@ -90,6 +91,7 @@ export const decisionSteps: Steps<'schedule-council' | 'council-opinion' | 'budg
         if ((b.projectStart as string) < today) breakRule('project-start-in-past', `the project start ${b.projectStart} is before the decision date ${today}`);
         if ((b.projectStart as string) > app.plannedEnd) breakRule('project-start-after-planned-end', `the project start ${b.projectStart} is after the planned end ${app.plannedEnd}`);
       }
+      if (edition >= 3) checkProjectLength(rules, b.projectStart as string, app.plannedEnd, 'the planned end');
       if (unresolvedFlag(view)) breakRule('double-count-unresolved', 'a savings claim is still flagged as booked by another case');
       if (!ownerAccepted(app)) {
         breakRule('owner-operation-cost-accepted', 'money is granted only when a designated owner and management object have accepted the operation costs');

@@ -6,6 +6,7 @@ import { moveTo, type CaseState } from '../caseState';
 import { requireDecider, tierForAmount } from '../delegation';
 import { deadlinesOf, isExactIn } from '../editions';
 import { grantReservation, spentReservation } from '../money';
+import { checkProjectLength } from '../caseSize';
 import { breakRule } from '../refusals';
 import { deviationReasons, makeReport } from '../reportCalendar';
 import {
@@ -41,10 +42,10 @@ export const executionSteps: Steps<'submit-report' | 'request-change' | 'decide-
         breakRule('report-not-open', r.status === 'notReceived' ? `report ${b.reportId} was closed as not received when execution ended` : `report ${b.reportId} opens on ${stockholmDate(opensAt(r))}`);
       }
     },
-    apply({ state, body: b, at, rules }) {
+    apply({ state, body: b, at, rules, activities }) {
       const { view } = state;
       const { reportId, ...content } = b;
-      receiveReport(state, view.reports.find((r) => r.id === reportId)!, content, at);
+      receiveReport(state, view.reports.find((r) => r.id === reportId)!, content, at, activities.reportTextsOutside());
       const notify: NotificationIntent[] = [{ template: 'receipt', to: 'applicant', data: { what: 'report', reportId } }];
       const reasons = deviationReasons(b, view.grantedAmount ?? 0, view.plannedEnd as string, rules);
       if (reasons.length) {
@@ -60,6 +61,9 @@ export const executionSteps: Steps<'submit-report' | 'request-change' | 'decide-
     stages: ['execution'],
     to: [],
     blocked: (view) => (view.changeRequests.some((c) => c.status === 'open') ? 'a change request is already open' : null),
+    check({ view, edition, rules, body: b }) {
+      if (edition >= 3 && b.newEndDate !== undefined && view.decision?.projectStart) checkProjectLength(rules, view.decision.projectStart, b.newEndDate, 'newEndDate');
+    },
     apply({ state, edition, body: b, actor, at, rules }) {
       const { view } = state;
       const total = b.newTotalCost ?? (view.grantedAmount as number);
@@ -154,9 +158,9 @@ export const executionSteps: Steps<'submit-report' | 'request-change' | 'decide-
     stages: ['execution', 'closure'],
     to: ['closure'],
     blocked: (view) => (view.finalReport === null ? null : 'the final report is already submitted'),
-    apply({ state, body: b, at, rules, now }) {
+    apply({ state, body: b, at, rules, now, activities }) {
       if (state.view.stage === 'execution') enterClosure(state, rules, now(), now());
-      receiveReport(state, state.view.reports.find((r) => r.type === 'final')!, b, at);
+      receiveReport(state, state.view.reports.find((r) => r.type === 'final')!, b, at, activities.reportTextsOutside());
       state.view.finalReport = { ...b, submittedAt: at };
       return {
         notify: [

@@ -84,10 +84,10 @@ export const followUpSteps: Steps<'return-final-report' | 'approve-closure' | 's
       const unanswered = kept.filter((k) => !answered.includes(k));
       if (unanswered.length) breakRule('savings-claim-unanswered', `say what each kept savings claim realised (0 if nothing): ${unanswered.join(', ')}`);
     },
-    apply({ state, body: b, at, now }) {
+    apply({ state, body: b, at, now, activities }) {
       const { view } = state;
       const { reportId, ...content } = b;
-      receiveReport(state, view.reports.find((r) => r.id === reportId)!, content, at);
+      receiveReport(state, view.reports.find((r) => r.id === reportId)!, content, at, activities.reportTextsOutside());
       if (view.reports.filter((r) => r.type === 'effect').every((r) => r.status === 'received')) moveTo(state, 'completed', now());
       return {
         notify: [

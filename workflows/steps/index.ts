@@ -1,6 +1,7 @@
 // The table of steps: every action of the case lifecycle, by phase. Who may take a step, when, with which
 // body and rules, and what it changes are read here; the workflow, the API's allowedActions and the stage
 // graph in the docs all come from this one declaration.
+import { checkHeldSize } from '../caseSize';
 import { offeredToDecider } from '../delegation';
 import type { ActionInput } from '../inputs';
 import { refuse } from '../refusals';
@@ -61,6 +62,7 @@ export function validateStep<A extends ActionName>(action: A, situation: Omit<Si
   if (!parsed.success) refuse('invalid', `invalid ${action} body`, { errors: parsed.errors });
   const blocked = step.blocked?.(view, now) ?? null;
   if (blocked !== null) refuse('stage', `${action} is not possible now: ${blocked}`, { stage: view.stage, allowedActions: allowedActionsFor(view, actor, now) });
+  if (situation.edition >= 3) checkHeldSize(view, parsed.data);
   step.check?.({ ...situation, body: parsed.data });
   return parsed.data;
 }

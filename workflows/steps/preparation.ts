@@ -5,6 +5,7 @@ import { dueDateOf, endOfStockholmDay } from '../calendar';
 import { addTimer, awaitFrom, dropTimers, moveTo } from '../caseState';
 import { deadlinesOf } from '../editions';
 import { tierForAmount } from '../delegation';
+import { checkProjectLength } from '../caseSize';
 import { breakRule } from '../refusals';
 import { unresolvedFlag } from '../savings';
 import type { NotificationIntent } from '../types';
@@ -18,8 +19,9 @@ export const preparationSteps: Steps<'submit-application' | 'assign' | 'record-v
     roles: ['applicant'],
     stages: ['application', 'completion'],
     to: ['preparation'],
-    check({ input, body: b }) {
+    check({ input, edition, rules, body: b }) {
       if (!input.portfolios.includes(b.portfolio)) breakRule('portfolio-unknown', `no portfolio ${b.portfolio}; one of ${input.portfolios.join(', ')}`);
+      if (edition >= 3) checkProjectLength(rules, b.plannedStart, b.plannedEnd, 'plannedEnd');
       if (!input.experimentalPortfolios.includes(b.portfolio)) {
         const missing = BENEFIT_PARTS.filter((k) => b.benefits[k] === undefined);
         if (missing.length) breakRule('benefit-calculation-required', `the nyttokalkyl (benefit calculation) needs ${missing.join(', ')}; only the experimental portfolio waives exact figures`);

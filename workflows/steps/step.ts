@@ -23,6 +23,8 @@ export interface Situation<A extends ActionName> {
 export type StepActivities = Pick<CaseActivities, 'findSavingsConflicts' | 'bookSavingsClaims' | 'reserveFrame' | 'councilMeetingExists' | 'caseKindOf' | 'claimPriority'> & {
   /** Whether the step checks its references itself (a meeting, a feasibility study, a free rank): false in histories from before it did. */
   checksReferences(): boolean;
+  /** Whether a filed report's free texts stay out of the view (kept in the database): false in histories from before. */
+  reportTextsOutside(): boolean;
 };
 
 export interface Change<A extends ActionName> extends Situation<A> {
