@@ -9,6 +9,7 @@ import type { Db } from './client';
 import { decodeCursor, isText, toPage, type Page, type PageRequest } from './paging';
 import { isViewInstant, textQuery } from './readModel';
 import { cases, catalogueText } from './schema';
+import { reportTextsOf, withReportTexts } from './reportTexts';
 
 export interface CatalogueEntry {
   id: string;
@@ -89,6 +90,6 @@ export async function caseLinks(db: Db, id: string): Promise<CaseLinks> {
 
 /** The case's view with its links; null when there is no such case. */
 export async function caseWithLinks(db: Db, id: string): Promise<{ view: CaseView; links: CaseLinks } | null> {
-  const [row] = await db.select({ view: cases.view, ...linkColumns }).from(cases).where(eq(cases.id, id));
-  return row ? { view: row.view, links: { follows: row.follows, followedBy: row.followedBy } } : null;
+  const [row] = await db.select({ view: cases.view, texts: reportTextsOf(id), ...linkColumns }).from(cases).where(eq(cases.id, id));
+  return row ? { view: withReportTexts(row.view, row.texts), links: { follows: row.follows, followedBy: row.followedBy } } : null;
 }

@@ -8,6 +8,7 @@ import { auditColumns, type AuditRow } from './audit';
 import type { Db } from './client';
 import { decodeCursor, isText, toPage, type Page } from './paging';
 import { reservedByYear } from './frameReservations';
+import { reportTextsOf, withReportTexts } from './reportTexts';
 import { auditEvents, cases, caseTimeline, portfolioFrames, reports } from './schema';
 
 /** An instant as the case view holds it (Date#toISOString, years 0001-9999): one PostgreSQL reads as a timestamptz. */
@@ -96,15 +97,8 @@ export async function caseTitle(db: Db, id: string): Promise<string | undefined>
 
 /** The case's view, its filed reports' free texts (kept in the reports table, not in the view) put back in. */
 export async function caseById(db: Db, id: string): Promise<CaseView | null> {
-  const [row] = await db.select({
-    view: cases.view,
-    texts: sql<Record<string, Record<string, string>> | null>`(SELECT jsonb_object_agg(${reports.id}, ${reports.texts}) FROM ${reports}
-      WHERE ${reports.caseId} = ${cases.id} AND ${reports.texts} IS NOT NULL)`,
-  }).from(cases).where(eq(cases.id, id));
-  if (!row) return null;
-  const { view, texts } = row;
-  if (texts) view.reports = view.reports.map((r) => (texts[r.id] ? { ...r, content: { ...r.content, ...texts[r.id] } } : r));
-  return view;
+  const [row] = await db.select({ view: cases.view, texts: reportTextsOf(id) }).from(cases).where(eq(cases.id, id));
+  return row ? withReportTexts(row.view, row.texts) : null;
 }
 
 /** The case's audit trail, oldest first. */

@@ -31,7 +31,8 @@ const reportSchema = z.object({
   dueAt: instant,
   status: z.enum(REPORT_STATUSES).describe('notReceived: a periodic report never filed when execution ended; kept on record, no longer awaited'),
   receivedAt: instant.optional(),
-  content: z.record(z.string(), z.unknown()).optional(),
+  content: z.record(z.string(), z.unknown()).optional()
+    .describe("What was filed. The free texts (milestones, risks, benefitOutlook, comment) are kept in the database: the case read with GET /cases/{id} has them, an action's answer does not"),
 }).meta({ id: 'Report' });
 
 const changeRequestSchema = z.object({

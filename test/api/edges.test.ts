@@ -72,6 +72,26 @@ test('a decided start before the decision date or after the planned end is a 422
   expect((await h.get(`/api/v1/cases/${id}`, 'officer')).body.stage).toBe('decision');
 });
 
+test("a case's size is bounded before anything is recorded: the project's length by the rule set, texts by their bytes", async () => {
+  const created = await h.post('/api/v1/cases', 'applicant', { title: 'Digital skolval', need: 'Papper', idea: 'E-tjänst' });
+  const id = created.body.id as string;
+  await step(id, 'screen-idea', 'officer', { outcome: 'approve' });
+  const audited = (await h.get(`/api/v1/cases/${id}/history`, 'officer')).body.items.length;
+  // Planned to end in 2990, and a day past the five years the default rule set allows.
+  for (const plannedEnd of ['2990-12-31', `${YEAR + 5}-01-02`]) {
+    const long = await act(id, 'submit-application', 'applicant', application(id, { plannedEnd }));
+    expectProblem(long, 422, 'rule-violation');
+    expect(long.body.rule).toBe('project-too-long');
+    expect(long.body.detail).toContain(`plannedEnd may be ${YEAR + 5}-01-01 at the latest`);
+  }
+  // Within its characters, past its bytes: five thousand and one 'ä' take 10 002 bytes.
+  const wordy = await act(id, 'submit-application', 'applicant', application(id, { realisationPlan: 'ä'.repeat(5_001) }));
+  expectProblem(wordy, 400, 'validation-failed');
+  expect(wordy.body.errors).toEqual([{ path: 'realisationPlan', message: expect.stringContaining('10000 bytes') }]);
+  expect((await h.get(`/api/v1/cases/${id}/history`, 'officer')).body.items).toHaveLength(audited);
+  expect((await step(id, 'submit-application', 'applicant', application(id, { plannedEnd: `${YEAR + 5}-01-01` }))).stage).toBe('preparation');
+});
+
 test('the decision email states the amount, the conditions and the start; the grant is reserved over the decided years', async () => {
   const id = await granted({ plannedEnd: `${YEAR + 1}-12-31` }, `${YEAR + 1}-01-01`);
   const [decided] = await mailTo('anna@utbildning.example', id, 'Beviljad');
@@ -138,4 +158,16 @@ test('closure needs the confirmed handover; a returned final report comes back w
     ...effect, savings: [{ key: `utbildning:${id}-a`, realisedAmountPerYear: 90_000 }, { key: `utbildning:${id}-b`, realisedAmountPerYear: 0 }],
   });
   expect(done.stage).toBe('completed');
+});
+
+test("a filed report's texts are read with the case, but the case's workflow does not hold them", async () => {
+  const id = await granted({ plannedEnd: `${YEAR + 1}-12-31` });
+  const texts = { milestones: 'Inloggning klar', risks: 'Leverantören är sen', benefitOutlook: 'Som planerat', comment: 'Inget mer' };
+  const answer = await step(id, 'submit-report', 'applicant', {
+    reportId: 'S1', time: 'green', cost: 'green', scope: 'yellow', spentToDate: 200_000, forecastTotalCost: 2_000_000, forecastEndDate: `${YEAR + 1}-12-31`, ...texts,
+  });
+  expect(answer.reports.find((r) => r.id === 'S1')?.content).toEqual({ time: 'green', cost: 'green', scope: 'yellow', spentToDate: 200_000, forecastTotalCost: 2_000_000, forecastEndDate: `${YEAR + 1}-12-31` });
+  for (const who of ['officer', 'applicant'] as const) {
+    expect((await h.get(`/api/v1/cases/${id}`, who)).body.reports.find((r: { id: string }) => r.id === 'S1').content).toMatchObject({ scope: 'yellow', ...texts });
+  }
 });

@@ -243,24 +243,35 @@ const MAX_ROUNDS = 500;
  * Files every report as soon as it opens, sleeping on the server's clock in between, until the case leaves
  * `stages`. Each update answers with the view after its step; the case is asked again only after a sleep.
  */
-export async function fileReportsWhile(h: Harness, c: CaseDriver, stages: CaseView['stage'][]): Promise<CaseView> {
+/** Fields laid over the bodies fileReportsWhile files (texts at their longest, say), and a look at each answer. */
+export interface Filing {
+  report?: Record<string, unknown>;
+  final?: Record<string, unknown>;
+  effect?: Record<string, unknown>;
+  onAnswer?(view: CaseView): void;
+}
+
+export async function fileReportsWhile(h: Harness, c: CaseDriver, stages: CaseView['stage'][], filing: Filing = {}): Promise<CaseView> {
   let v = await c.view();
+  const answered = (view: CaseView) => { filing.onAnswer?.(view); return view; };
   for (let round = 0; round < MAX_ROUNDS; round++) {
     if (!stages.includes(v.stage)) return v;
     const open = v.reports.find((r) => ['due', 'overdue', 'escalated'].includes(r.status));
     if (open?.type === 'effect') {
-      v = await c.act('submit-effect-report', people.applicant, {
+      v = answered(await c.act('submit-effect-report', people.applicant, {
         reportId: open.id, realised: { citizenBenefit: 2_800_000, businessBenefit: 1_400_000, developmentCost: 4_900_000, operationCost: 320_000 },
         savings: (v.application?.savingsClaims ?? []).map((claim) => ({ key: claim.key, realisedAmountPerYear: 380_000 })),
-      });
+        ...filing.effect,
+      }));
     } else if (open?.type === 'final') {
-      await c.act('submit-final-report', people.applicant, {
+      answered(await c.act('submit-final-report', people.applicant, {
         outcome: 'E-tjänsten för skolval är i drift', finalCost: 4_900_000, deliveredAgainstPlan: 'Allt enligt plan',
         handoverConfirmed: true, supportArrangement: 'Förvaltningsobjekt Skolval', followUpPlan: 'Effekthemtagning efter 6 och 12 månader',
-      });
-      v = await c.act('approve-closure', people.officer, { comment: 'Godkänd' });
+        ...filing.final,
+      }));
+      v = answered(await c.act('approve-closure', people.officer, { comment: 'Godkänd' }));
     } else if (open) {
-      v = await c.act('submit-report', people.applicant, report(open.id, { forecastTotalCost: 5_000_000 }));
+      v = answered(await c.act('submit-report', people.applicant, report(open.id, { forecastTotalCost: 5_000_000, ...filing.report })));
     } else {
       // Sleep until the next report is asked for (its reminder, five days before it is due, give or take a
       // clock change), or the next calendar event.
