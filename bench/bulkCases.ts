@@ -8,7 +8,7 @@ import { SEED_ORGANISATIONS } from '../db/seed';
 import { DEFAULT_RULES } from '../workflows/defaults';
 import { endOfStockholmDay, startOfStockholmDay } from '../workflows/calendar';
 import { calendarReports, makeReport, sixWeekReport } from '../workflows/reportCalendar';
-import { LATEST_EDITION } from '../workflows/editions';
+import { LATEST } from '../workflows/editions';
 import { applicantStatus } from '../workflows/status';
 import { TERMINAL_STAGES, type CaseView, type Report, type RuleSet, type Stage } from '../workflows/types';
 
@@ -120,7 +120,7 @@ export function templateView(stage: Stage): CaseView {
   };
   view.deadlines = view.reports.filter((r) => r.status !== 'received').map((r) => ({ what: `report ${r.id}`, from: 'applicant' as const, by: r.dueAt }));
   if (stage === 'application') view.deadlines = [{ what: 'application', from: 'applicant', by: at('2026-04-20') }];
-  view.applicantStatus = applicantStatus(view, LATEST_EDITION);
+  view.applicantStatus = applicantStatus(view, LATEST);
   view.seq = 8 + view.reports.filter((r) => r.status !== 'scheduled').length * 2;
   return view;
 }

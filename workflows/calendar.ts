@@ -17,7 +17,7 @@ export function parseDuration(iso: string): DurationParts {
 
 /**
  * Adds a duration to an instant: years and months on the UTC calendar, the rest as elapsed time. The way
- * deadlines were computed before the Stockholm calendar rule (EARLIER_DEADLINES); still the right sum for a
+ * deadlines were computed before the Stockholm calendar rule (editions/first.ts); still the right sum for a
  * date at UTC midnight.
  */
 export function addDuration(at: number, iso: string, sign: 1 | -1 = 1): number {
@@ -34,12 +34,6 @@ export function addDuration(at: number, iso: string, sign: 1 | -1 = 1): number {
     t = date.getTime();
   }
   return t + sign * ((((d.weeks * 7 + d.days) * 24 + d.hours) * 60 + d.minutes) * 60 + d.seconds) * 1000;
-}
-
-/** True when the duration is shorter than a day (earlier rule: then deadlines were exact instants). */
-export function isSubDay(iso: string): boolean {
-  const d = parseDuration(iso);
-  return !d.years && !d.months && !d.weeks && !d.days && d.hours < 24;
 }
 
 const stockholm = new Intl.DateTimeFormat('sv-SE', {
@@ -131,18 +125,3 @@ function endOfDayAfter(date: string, iso: string, sign: 1 | -1, exactFrom: numbe
   const base = isExact(iso) ? exactFrom : endOfStockholmDay(addToDate(date, iso, sign));
   return base + sign * timePartMs(d);
 }
-
-/**
- * Deadlines as cases computed them before the Stockholm calendar rule: durations added to the instant on the
- * UTC calendar, day-sized deadlines then rounded to the end of their Stockholm day. Kept so that those cases'
- * histories replay as they ran.
- */
-export const EARLIER_DEADLINES: Deadlines = {
-  after: (from, duration) => {
-    const at = addDuration(from, duration);
-    return isSubDay(duration) ? at : endOfStockholmDay(stockholmDate(at));
-  },
-  afterDeadline: (deadline, duration) => addDuration(deadline, duration),
-  beforeDeadline: (deadline, duration) => addDuration(deadline, duration, -1),
-  reminderAfter: (from, duration) => addDuration(from, duration),
-};

@@ -40,12 +40,13 @@ export async function caseWorkflow(input: CaseInput, carried?: CaseState): Promi
    * where, so its history replays). Reports its ended execution left open are closed as not received then.
    */
   function takeLatestEdition(): void {
-    if (editionOf(state) < 2 && patched(EDGES_PATCH)) {
+    // Edition 1 to 2: the delegation kept from now on, reports its ended execution left open closed.
+    if (editionOf(state).number === 1 && patched(EDGES_PATCH)) {
       state.edition = 2;
       state.view.delegation ??= rules.delegation;
       closeReportsOfEndedExecution(state);
     }
-    if (editionOf(state) === 2 && patched(SIZE_BOUNDS_PATCH)) state.edition = 3;
+    if (editionOf(state).number === 2 && patched(SIZE_BOUNDS_PATCH)) state.edition = 3;
   }
 
   // Steps run one at a time, in arrival order: an update and a timer never interleave their writes.

@@ -1,5 +1,6 @@
 // A case's state and its named operations: the view people see, the deadlines kept as timers, and what is
 // awaited from whom. Plain data, carried across continue-as-new as it is; every change goes through these.
+import type { Edition } from './editions';
 import type { SixWeekSeries } from './reportCalendar';
 import { EARLIER_TIMER_KINDS, type TimerKind } from './vocabulary';
 import { TERMINAL_STAGES, type CaseInput, type CaseView, type Deadline, type Stage } from './types';
@@ -16,7 +17,7 @@ export interface CaseState {
   nextSixWeek: number;
   projectStartAt: number | null;
   plannedEndAt: number | null;
-  /** The rules edition the case runs on (editions.ts); absent before editions existed (1). */
+  /** The number of the rules edition the case runs on (editions/); absent before editions existed (1). */
   edition?: number;
   /** Where the six-week series counts from when it started later than the project (a grant raised above the light-reporting threshold). */
   sixWeekSeries?: SixWeekSeries;
@@ -25,7 +26,7 @@ export interface CaseState {
 const iso = (t: number) => new Date(t).toISOString();
 
 /** A new case's state: the idea sketch in, nothing decided yet. */
-export function newCase(input: CaseInput, now: number, edition: number): CaseState {
+export function newCase(input: CaseInput, now: number, edition: Edition): CaseState {
   const at = iso(now);
   const view: CaseView = {
     id: input.caseId,
@@ -48,7 +49,7 @@ export function newCase(input: CaseInput, now: number, edition: number): CaseSta
     grantedAmount: null,
     decisionTier: null,
     grantTier: null,
-    ...(edition >= 2 ? { delegation: input.ruleSet.delegation } : {}),
+    ...(edition.keepsDelegation ? { delegation: input.ruleSet.delegation } : {}),
     terminated: null,
     plannedEnd: null,
     reports: [],
@@ -64,7 +65,7 @@ export function newCase(input: CaseInput, now: number, edition: number): CaseSta
     closedAt: null,
     seq: 0,
   };
-  return { view, timers: [], waiting: [], nextSixWeek: 1, projectStartAt: null, plannedEndAt: null, ...(edition >= 2 ? { edition } : {}) };
+  return { view, timers: [], waiting: [], nextSixWeek: 1, projectStartAt: null, plannedEndAt: null, edition: edition.number };
 }
 
 /** A state carried over from the previous run, with timer kinds under their current names. */

@@ -268,21 +268,25 @@ export type ActionInput<A extends ActionName> = z.infer<ActionSchemas[A]>;
 const built: Partial<ActionSchemas> = {};
 
 /**
- * Bodies as cases of edition 1 (editions.ts) accepted them, where they have changed since: their histories
- * replay through these. An effect report then carried no development cost.
+ * Bodies as cases of edition 1 (editions/first.ts) accepted them, where they have changed since: their
+ * histories replay through these. An effect report then carried no development cost. Here rather than in
+ * first.ts because zod must load only when a step is first validated (validation.ts).
  */
 const earlierBuilders: Partial<{ [A in ActionName]: () => z.ZodType }> = {
   'submit-effect-report': () => effectReport(z.strictObject({ citizenBenefit: sek, businessBenefit: sek, developmentCost: sek.optional(), operationCost: sek })),
 };
 const builtEarlier = new Map<string, z.ZodType>();
 
-/** The body schema an action had in a case's edition: before edition 3, texts were counted in characters only. */
-export function actionInputOf<A extends ActionName>(action: A, edition: number): z.ZodType<ActionInput<A>> {
-  if (edition >= 3) return actionInput(action) as unknown as z.ZodType<ActionInput<A>>;
-  const key = `${action}@${edition}`;
+/** What of a case's edition its bodies depend on (editions/edition.ts). */
+export interface BodyRules { number: number; firstBodies: boolean; boundsSize: boolean }
+
+/** The body schema an action had in a case's edition: without size bounds, texts were counted in characters only. */
+export function actionInputOf<A extends ActionName>(action: A, edition: BodyRules): z.ZodType<ActionInput<A>> {
+  if (edition.boundsSize && !edition.firstBodies) return actionInput(action) as unknown as z.ZodType<ActionInput<A>>;
+  const key = `${action}@${edition.number}`;
   let schema = builtEarlier.get(key);
   if (!schema) {
-    const build = (edition < 2 ? earlierBuilders[action] : undefined) ?? builders[action];
+    const build = (edition.firstBodies ? earlierBuilders[action] : undefined) ?? builders[action];
     schema = withoutByteLimits(build);
     builtEarlier.set(key, schema);
   }

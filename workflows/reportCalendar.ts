@@ -1,10 +1,10 @@
 // The report calendar: six-week status reports from the project start, tertial and year-end reports on the
 // city's calendar, and the deviations a report's forecast can raise.
-import { addDuration, addToDate, endOfStockholmDay, isExact, isSubDay, startOfStockholmDay, stockholmDate } from './calendar';
+import { addDuration, addToDate, endOfStockholmDay, isExact, startOfStockholmDay, stockholmDate } from './calendar';
 import type { Report, RuleSet } from './types';
 
 /** The due instant of a report whose period ends at `periodEnd`, with the interval's precision. */
-function dueAtFor(periodEnd: number, subDay: boolean): number {
+export function dueAtFor(periodEnd: number, subDay: boolean): number {
   return subDay ? periodEnd : endOfStockholmDay(stockholmDate(periodEnd - 1));
 }
 
@@ -42,19 +42,6 @@ export function sixWeekReport(k: number, series: SixWeekSeries, plannedEnd: numb
   const periodEnd = periodStart + interval;
   if (periodEnd > plannedEnd) return null;
   return makeReport(`S${k}`, 'sixWeek', periodStart, periodEnd, periodEnd, true);
-}
-
-/**
- * The six-week report k as cases of edition 1 counted it: intervals added to the start instant on the UTC
- * calendar. Kept so their histories replay as they ran.
- */
-export function earlierSixWeekReport(k: number, start: number, plannedEnd: number, rules: RuleSet): Report | null {
-  const subDay = isSubDay(rules.reportInterval);
-  let periodStart = start;
-  for (let i = 1; i < k; i++) periodStart = addDuration(periodStart, rules.reportInterval);
-  const periodEnd = addDuration(periodStart, rules.reportInterval);
-  if (periodEnd > plannedEnd) return null;
-  return makeReport(`S${k}`, 'sixWeek', periodStart, periodEnd, dueAtFor(periodEnd, subDay), subDay);
 }
 
 /**

@@ -4,8 +4,8 @@
 // calendar (which reports, for which periods) is in reportCalendar.ts.
 import { endOfStockholmDay, startOfStockholmDay, stockholmDate } from './calendar';
 import { addTimer, dropTimers, type CaseState } from './caseState';
-import { deadlinesOf, editionOf, isExactIn } from './editions';
-import { calendarReports, earlierSixWeekReport, sixWeekReport } from './reportCalendar';
+import { editionOf } from './editions';
+import { calendarReports } from './reportCalendar';
 import type { Report, ReportStatus, RuleSet } from './types';
 
 /** Past due and not received: what counts as a late report in lists, filters and the dashboard. */
@@ -42,7 +42,7 @@ export function scheduleReport(state: CaseState, rules: RuleSet, report: Report)
 
 function setReportTimers(state: CaseState, rules: RuleSet, report: Report): void {
   const due = Date.parse(report.dueAt);
-  const deadlines = deadlinesOf(state);
+  const deadlines = editionOf(state).deadlines;
   addTimer(state, 'report-reminder', deadlines.beforeDeadline(due, rules.reminderBefore), report.id);
   addTimer(state, 'report-overdue', due, report.id);
   addTimer(state, 'report-escalated', deadlines.afterDeadline(due, rules.escalationAfter), report.id);
@@ -79,7 +79,7 @@ export function receiveReport(state: CaseState, report: Report, content: Record<
 
 /** Execution begins: the six-week series (unless the grant is light) and the calendar reports up to the planned end. */
 export function startReporting(state: CaseState, rules: RuleSet, projectStart: string, now: number): void {
-  const startAt = isExactIn(state, rules.reportInterval) ? Math.max(startOfStockholmDay(projectStart), now) : startOfStockholmDay(projectStart);
+  const startAt = editionOf(state).isExact(rules.reportInterval) ? Math.max(startOfStockholmDay(projectStart), now) : startOfStockholmDay(projectStart);
   state.projectStartAt = startAt;
   state.plannedEndAt = Math.max(endOfStockholmDay(state.view.plannedEnd as string), startAt + 1);
   if ((state.view.grantedAmount ?? 0) >= rules.lightReportingBelow) scheduleNextSixWeek(state, rules);
@@ -90,9 +90,7 @@ export function startReporting(state: CaseState, rules: RuleSet, projectStart: s
 /** The next six-week report, and the timer that schedules the one after it when this one falls due. */
 export function scheduleNextSixWeek(state: CaseState, rules: RuleSet): void {
   const k = state.nextSixWeek;
-  const report = editionOf(state) >= 2
-    ? sixWeekReport(k, state.sixWeekSeries ?? { first: 1, startAt: state.projectStartAt as number }, state.plannedEndAt as number, rules)
-    : earlierSixWeekReport(k, state.projectStartAt as number, state.plannedEndAt as number, rules);
+  const report = editionOf(state).sixWeekReport(k, state.sixWeekSeries ?? { first: 1, startAt: state.projectStartAt as number }, state.plannedEndAt as number, rules);
   if (!report) return;
   state.nextSixWeek += 1;
   scheduleReport(state, rules, report);
@@ -109,7 +107,7 @@ const sixWeekSeriesRuns = (state: CaseState) => state.timers.some((t) => t.kind 
 export function followGrant(state: CaseState, rules: RuleSet, now: number): void {
   const heavy = (state.view.grantedAmount ?? 0) >= rules.lightReportingBelow;
   if (heavy && !sixWeekSeriesRuns(state)) {
-    state.sixWeekSeries = { first: state.nextSixWeek, startAt: isExactIn(state, rules.reportInterval) ? now : startOfStockholmDay(stockholmDate(now)) };
+    state.sixWeekSeries = { first: state.nextSixWeek, startAt: editionOf(state).isExact(rules.reportInterval) ? now : startOfStockholmDay(stockholmDate(now)) };
     scheduleNextSixWeek(state, rules);
   } else if (!heavy && sixWeekSeriesRuns(state)) {
     const notYetOpen = new Set(state.view.reports.filter((r) => r.type === 'sixWeek' && r.status === 'scheduled' && now < opensAt(r)).map((r) => r.id));
@@ -142,7 +140,7 @@ export function closePeriodicReports(state: CaseState): void {
   const unfiled = (r: Report) => isPeriodic(r) && r.status !== 'received' && r.status !== 'notReceived';
   const ids = new Set(state.view.reports.filter(unfiled).map((r) => r.id));
   state.view.reports = state.view.reports.filter((r) => !(unfiled(r) && r.status === 'scheduled'));
-  if (editionOf(state) >= 2) for (const r of state.view.reports) if (unfiled(r)) r.status = 'notReceived';
+  if (editionOf(state).closesUnfiledReports) for (const r of state.view.reports) if (unfiled(r)) r.status = 'notReceived';
   dropTimers(state, (t) => t.kind === 'report-scheduled' || t.kind === 'planned-end' || (t.ref !== undefined && ids.has(t.ref)));
 }
 

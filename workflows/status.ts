@@ -2,12 +2,13 @@
 // Separate from the internal stage: e.g. budget check and decision are one status to the applicant.
 // The dates it states are the last days the deadlines allow, as every email and list states them.
 import { dueDateOf } from './calendar';
+import type { Edition } from './editions';
 import { isAwaited, openReports } from './reports';
 import { TERMINAL_STAGES, type ApplicantStatus, type CaseView, type Deadline, type ReportType } from './types';
 
 const s = (code: string, sv: string, en: string): ApplicantStatus => ({ code, text: { sv, en } });
 
-/** The reports each stage asks of the applicant (edition 1 asked any report left open). */
+/** The reports each stage asks of the applicant (where the edition's status follows the stage). */
 const ASKED: Partial<Record<CaseView['stage'], ReportType[]>> = {
   execution: ['sixWeek', 'tertial1', 'tertial2', 'yearEnd'],
   closure: ['final'],
@@ -22,9 +23,9 @@ function latestChange(view: CaseView) {
   return last && (lastReport === undefined || (last.decidedAt as string) > lastReport) ? last : undefined;
 }
 
-export function applicantStatus(view: CaseView, edition: number): ApplicantStatus {
+export function applicantStatus(view: CaseView, edition: Edition): ApplicantStatus {
   const asked = ASKED[view.stage];
-  const open = openReports(view.reports).filter((r) => edition < 2 || asked === undefined || asked.includes(r.type))[0];
+  const open = openReports(view.reports).filter((r) => !edition.statusFollowsStage || asked === undefined || asked.includes(r.type))[0];
   switch (view.stage) {
     case 'idea': return s('received', 'Mottagen – idéskissen granskas av projektkontoret', 'Received – the idea sketch is being screened by the project office');
     case 'application': {
@@ -47,7 +48,7 @@ export function applicantStatus(view: CaseView, edition: number): ApplicantStatu
       }
       if (view.changeRequests.some((c) => c.status === 'open')) return s('change-requested', 'Ändringsbegäran väntar på beslut', 'Change request awaiting decision');
       if (open) return s('report-due', `Rapport ska lämnas senast ${open.dueDate}`, `Report due by ${open.dueDate}`);
-      if (edition >= 2) {
+      if (edition.statusFollowsStage) {
         const change = latestChange(view);
         if (change?.status === 'approved') return s('change-approved', 'Ändringsbegäran beviljad – projektet pågår', 'Change request approved – the project is running');
         if (change?.status === 'rejected') return s('change-rejected', 'Ändringsbegäran avslagen – projektet pågår enligt tidigare beslut', 'Change request rejected – the project runs as decided before');
@@ -77,11 +78,11 @@ export function applicantStatus(view: CaseView, edition: number): ApplicantStatu
  * What is awaited, from whom, by when; a deadline is listed only where one is set. A closed case awaits
  * nothing, and a report closed as not received is no longer awaited.
  */
-export function deadlines(view: CaseView, waiting: Deadline[], edition: number): Deadline[] {
+export function deadlines(view: CaseView, waiting: Deadline[], edition: Edition): Deadline[] {
   const out = waiting.map((w) => ({ ...w, dueDate: dueDateOf(Date.parse(w.by)) }));
-  const closed = edition >= 2 && TERMINAL_STAGES.includes(view.stage);
+  const closed = edition.awaitsOnlyOpenReports && TERMINAL_STAGES.includes(view.stage);
   for (const r of view.reports) {
-    if (closed || (edition >= 2 ? !isAwaited(r) : r.status === 'received')) continue;
+    if (closed || (edition.awaitsOnlyOpenReports ? !isAwaited(r) : r.status === 'received')) continue;
     out.push({ what: `report ${r.id}`, from: 'applicant', by: r.dueAt, dueDate: r.dueDate });
   }
   return out.sort((a, b) => a.by.localeCompare(b.by));

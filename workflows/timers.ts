@@ -2,7 +2,7 @@
 // the next six-week report on the calendar, or the end of execution at the planned end.
 import { dueDateOf } from './calendar';
 import { moveTo, type CaseState, type Timer } from './caseState';
-import { deadlinesOf, editionOf } from './editions';
+import { editionOf } from './editions';
 import { isAwaited, scheduleNextSixWeek } from './reports';
 import { enterClosure } from './steps/execution';
 import type { Move } from './steps/step';
@@ -63,16 +63,17 @@ export function fire(state: CaseState, rules: RuleSet, timer: Timer, now: number
 
 /**
  * The planned end: execution ends and the final report is due one report interval later. A change request
- * still open is decided first (edition 2): the case stays in execution until then.
+ * still open is decided first (where the edition follows decided changes): the case stays in execution until then.
  */
 function plannedEnd(state: CaseState, rules: RuleSet, now: number): Fired {
   const end = state.plannedEndAt as number;
-  if (editionOf(state) < 2) {
-    enterClosure(state, rules, deadlinesOf(state).after(end, rules.reportInterval), now);
+  const edition = editionOf(state);
+  if (!edition.followsDecidedChange) {
+    enterClosure(state, rules, edition.deadlines.after(end, rules.reportInterval), now);
     return { action: 'planned-end' };
   }
   const open = state.view.changeRequests.find((c) => c.status === 'open');
   if (open) return { action: 'planned-end', outcome: { waitingFor: open.id } };
-  enterClosure(state, rules, deadlinesOf(state).afterDeadline(end, rules.reportInterval), now);
+  enterClosure(state, rules, edition.deadlines.afterDeadline(end, rules.reportInterval), now);
   return { action: 'planned-end' };
 }

@@ -6,6 +6,7 @@
 // variables, which nothing freezes. Loading them into every case cost ~10 ms of worker CPU and ~1.1 MB a case.
 // The schemas are pure: which case loaded them does not change what they answer.
 import type * as Inputs from './inputs';
+import type { BodyRules } from './inputs';
 import type { Validation } from './steps';
 import type { ActionName } from './vocabulary';
 
@@ -13,8 +14,8 @@ let inputs: typeof Inputs | undefined;
 const validations = new Map<string, Validation<ActionName>>();
 
 /** The check of an action's body as a case of `edition` takes it: the parsed body, or each error with its path. */
-export function validationOf<A extends ActionName>(action: A, edition: number): Validation<A> {
-  const key = `${action}@${edition}`;
+export function validationOf<A extends ActionName>(action: A, edition: BodyRules): Validation<A> {
+  const key = `${action}@${edition.number}`;
   let validation = validations.get(key);
   if (!validation) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, bundled all the same by the SDK's webpack

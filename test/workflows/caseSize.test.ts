@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { checkHeldSize, latestPlannedEnd, MAX_HELD_BYTES } from '../../workflows/caseSize';
 import { newCase } from '../../workflows/caseState';
 import { DEFAULT_RULES } from '../../workflows/defaults';
-import { LATEST_EDITION } from '../../workflows/editions';
+import { edition as editionNumbered, LATEST } from '../../workflows/editions';
 import { actionInputOf, text } from '../../workflows/inputs';
 import { validateStep, type Validation } from '../../workflows/steps';
 import type { CaseInput } from '../../workflows/types';
@@ -17,7 +17,7 @@ import { application, idea, people } from './harness';
 const rules = { version: 1, ...DEFAULT_RULES };
 const input: CaseInput = { caseId: 'PK-2026-9002', idea, actor: people.applicant, ruleSet: rules, portfolios: ['p1'], experimentalPortfolios: [] };
 
-const schemaOf = <A extends ActionName>(action: A, edition = LATEST_EDITION): Validation<A> => ({
+const schemaOf = <A extends ActionName>(action: A, edition = LATEST): Validation<A> => ({
   parse(body) {
     const parsed = actionInputOf(action, edition).safeParse(body);
     return parsed.success ? { success: true, data: parsed.data } : { success: false, errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
@@ -35,13 +35,13 @@ function refusal(fn: () => unknown): { type?: string; message: string; details: 
 }
 
 /** The case in its application stage, as the applicant meets it. */
-function applying(edition = LATEST_EDITION) {
+function applying(edition = LATEST) {
   const state = newCase(input, Date.now(), edition);
   state.view.stage = 'application';
   return state;
 }
 
-const submit = (state: ReturnType<typeof applying>, body: unknown, edition = LATEST_EDITION) =>
+const submit = (state: ReturnType<typeof applying>, body: unknown, edition = LATEST) =>
   refusal(() => validateStep('submit-application', { view: state.view, edition, input, rules, actor: people.applicant, now: Date.now }, body, schemaOf('submit-application', edition)));
 
 describe('texts are counted in bytes', () => {
@@ -61,7 +61,7 @@ describe('texts are counted in bytes', () => {
   test('a case of an earlier edition replays what it accepted: its bodies count characters only', () => {
     const body = application({ realisationPlan: 'ö'.repeat(9_000) });
     expect(submit(applying(), body)).toMatchObject({ details: [{ errors: [{ path: 'realisationPlan', message: expect.stringContaining('bytes') }] }] });
-    expect(submit(applying(2), body, 2)).toBeNull();
+    expect(submit(applying(editionNumbered(2)), body, editionNumbered(2))).toBeNull();
   });
 });
 
@@ -90,7 +90,7 @@ describe("the project's length", () => {
     const short = { ...rules, maxProjectLength: 'P2Y' };
     const body = application({ plannedStart: start, plannedEnd: `${Number(start.slice(0, 4)) + 3}-01-15` });
     const state = applying();
-    const check = () => validateStep('submit-application', { view: state.view, edition: LATEST_EDITION, input, rules: short, actor: people.applicant, now: Date.now }, body, schemaOf('submit-application'));
+    const check = () => validateStep('submit-application', { view: state.view, edition: LATEST, input, rules: short, actor: people.applicant, now: Date.now }, body, schemaOf('submit-application'));
     expect(refusal(check)).toMatchObject({ details: [{ rule: 'project-too-long', latest: `${Number(start.slice(0, 4)) + 2}-01-15` }] });
   });
 });

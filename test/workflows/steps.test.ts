@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Temporal } from '@js-temporal/polyfill';
 import { newCase, type CaseState } from '../../workflows/caseState';
 import { DEFAULT_RULES } from '../../workflows/defaults';
-import { LATEST_EDITION } from '../../workflows/editions';
+import { LATEST } from '../../workflows/editions';
 import { actionInputOf } from '../../workflows/inputs';
 import { allowedActionsFor, stageGraph, stepOf, STEPS, validateStep, type Validation } from '../../workflows/steps';
 import type { StepActivities } from '../../workflows/steps/step';
@@ -38,13 +38,13 @@ function clock(start: number) {
 
 const schemaOf = <A extends ActionName>(action: A): Validation<A> => ({
   parse(body) {
-    const parsed = actionInputOf(action, LATEST_EDITION).safeParse(body);
+    const parsed = actionInputOf(action, LATEST).safeParse(body);
     return parsed.success ? { success: true, data: parsed.data } : { success: false, errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
   },
 });
 
 async function take<A extends ActionName>(state: CaseState, time: ReturnType<typeof clock>, action: A, actor: Actor, body: unknown) {
-  const situation = { view: state.view, edition: LATEST_EDITION, input, rules, actor, now: time.now };
+  const situation = { view: state.view, edition: LATEST, input, rules, actor, now: time.now };
   const parsed = validateStep(action, situation, body, schemaOf(action));
   return stepOf(action).apply({ ...situation, state, body: parsed, at: new Date(time.now()).toISOString(), activities });
 }
@@ -85,7 +85,7 @@ describe('the stage graph', () => {
 describe('transitions', () => {
   test('screening invites an application due by the end of the 90th Stockholm day, reminded at the 60th', async () => {
     const time = clock(Date.parse('2027-03-20T23:30:00Z'));
-    const state = newCase(input, time.now(), LATEST_EDITION);
+    const state = newCase(input, time.now(), LATEST);
     await take(state, time, 'screen-idea', people.officer, { outcome: 'approve' });
     const today = dateAt(time.now());
     expect(state.view.stage).toBe('application');
@@ -98,16 +98,16 @@ describe('transitions', () => {
 
   test('a refused step names the stage and what the caller may do instead, and changes nothing', () => {
     const time = clock(Date.now());
-    const state = newCase(input, time.now(), LATEST_EDITION);
+    const state = newCase(input, time.now(), LATEST);
     const before = JSON.stringify(state);
-    const refused = refusalOf(() => validateStep('recommend', { view: state.view, edition: LATEST_EDITION, input, rules, actor: people.officer, now: time.now }, { recommendation: 'support', motivation: 'x' }, schemaOf('recommend')));
+    const refused = refusalOf(() => validateStep('recommend', { view: state.view, edition: LATEST, input, rules, actor: people.officer, now: time.now }, { recommendation: 'support', motivation: 'x' }, schemaOf('recommend')));
     expect(refused).toEqual({ type: REFUSALS.stage.type, details: [{ stage: 'idea', allowedActions: ['screen-idea', 'assign'] }] });
     expect(JSON.stringify(state)).toBe(before);
   });
 
   test('approval moves the case to execution with its reports and the planned end on the calendar', async () => {
     const time = clock(Date.now());
-    const state = newCase(input, time.now(), LATEST_EDITION);
+    const state = newCase(input, time.now(), LATEST);
     await take(state, time, 'screen-idea', people.officer, { outcome: 'approve' });
     await take(state, time, 'submit-application', people.applicant, application({ plannedEnd: `${NEXT_YEAR}-12-31` }));
     await take(state, time, 'record-valuation', people.valuer, { citizenBenefit: 1, businessBenefit: 1, developmentCost: 1, operationCost: 1 });
@@ -127,13 +127,13 @@ describe('transitions', () => {
       outcome: 'Klart', finalCost: 1_000_000, deliveredAgainstPlan: 'Allt', handoverConfirmed: false, supportArrangement: 'Ingen', followUpPlan: 'Ingen',
     });
     expect(state.view.stage).toBe('closure');
-    const refused = refusalOf(() => validateStep('approve-closure', { view: state.view, edition: LATEST_EDITION, input, rules, actor: people.officer, now: time.now }, {}, schemaOf('approve-closure')));
+    const refused = refusalOf(() => validateStep('approve-closure', { view: state.view, edition: LATEST, input, rules, actor: people.officer, now: time.now }, {}, schemaOf('approve-closure')));
     expect(refused).toMatchObject({ type: REFUSALS.rule.type, details: [{ rule: 'handover-not-confirmed' }] });
   });
 
   test('the planned end waits for an open change request', async () => {
     const time = clock(Date.now());
-    const state = newCase(input, time.now(), LATEST_EDITION);
+    const state = newCase(input, time.now(), LATEST);
     Object.assign(state.view, { stage: 'execution', grantedAmount: 2_000_000, application: { ...application(), submittedAt: '', round: 1 }, plannedEnd: `${NEXT_YEAR}-12-31` });
     await take(state, time, 'request-change', people.applicant, { reason: 'Mer tid', newEndDate: `${NEXT_YEAR + 1}-06-30` });
     state.plannedEndAt = time.now();
@@ -146,7 +146,7 @@ describe('transitions', () => {
 
   test('a report may be filed from the first day of its period, escalates 10 Stockholm days past its last day, and filing ends its deadlines', async () => {
     const time = clock(Date.now());
-    const state = newCase(input, time.now(), LATEST_EDITION);
+    const state = newCase(input, time.now(), LATEST);
     const today = dateAt(time.now());
     Object.assign(state.view, { stage: 'execution', grantedAmount: 2_000_000, plannedEnd: `${NEXT_YEAR}-12-31`, application: { ...application(), submittedAt: '', round: 1 } });
     state.projectStartAt = Temporal.PlainDate.from(today).toZonedDateTime({ timeZone: ZONE }).epochMilliseconds;

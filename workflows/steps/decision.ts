@@ -86,12 +86,12 @@ export const decisionSteps: Steps<'schedule-council' | 'council-opinion' | 'budg
       requireDecider(actor, amount, rules.delegation);
       if (b.outcome !== 'approve') return;
       if (amount > app.totalCost) breakRule('grant-exceeds-request', `the grant ${amount} SEK exceeds the requested ${app.totalCost} SEK`);
-      if (edition >= 2) {
+      if (edition.checksDecidedStart) {
         const today = stockholmDate(now());
         if ((b.projectStart as string) < today) breakRule('project-start-in-past', `the project start ${b.projectStart} is before the decision date ${today}`);
         if ((b.projectStart as string) > app.plannedEnd) breakRule('project-start-after-planned-end', `the project start ${b.projectStart} is after the planned end ${app.plannedEnd}`);
       }
-      if (edition >= 3) checkProjectLength(rules, b.projectStart as string, app.plannedEnd, 'the planned end');
+      if (edition.boundsSize) checkProjectLength(rules, b.projectStart as string, app.plannedEnd, 'the planned end');
       if (unresolvedFlag(view)) breakRule('double-count-unresolved', 'a savings claim is still flagged as booked by another case');
       if (!ownerAccepted(app)) {
         breakRule('owner-operation-cost-accepted', 'money is granted only when a designated owner and management object have accepted the operation costs');

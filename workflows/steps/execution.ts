@@ -4,7 +4,7 @@
 import { stockholmDate } from '../calendar';
 import { moveTo, type CaseState } from '../caseState';
 import { requireDecider, tierForAmount } from '../delegation';
-import { deadlinesOf, isExactIn } from '../editions';
+import { editionOf } from '../editions';
 import { grantReservation, spentReservation } from '../money';
 import { checkProjectLength } from '../caseSize';
 import { breakRule } from '../refusals';
@@ -20,7 +20,7 @@ export function enterClosure(state: CaseState, rules: RuleSet, finalDueAt: numbe
   closePeriodicReports(state);
   moveTo(state, 'closure', now);
   if (!state.view.reports.some((r) => r.type === 'final')) {
-    const exact = isExactIn(state, rules.reportInterval);
+    const exact = editionOf(state).isExact(rules.reportInterval);
     scheduleReport(state, rules, makeReport('F', 'final', state.projectStartAt ?? now, Math.min(now, finalDueAt), finalDueAt, exact));
   }
 }
@@ -62,13 +62,13 @@ export const executionSteps: Steps<'submit-report' | 'request-change' | 'decide-
     to: [],
     blocked: (view) => (view.changeRequests.some((c) => c.status === 'open') ? 'a change request is already open' : null),
     check({ view, edition, rules, body: b }) {
-      if (edition >= 3 && b.newEndDate !== undefined && view.decision?.projectStart) checkProjectLength(rules, view.decision.projectStart, b.newEndDate, 'newEndDate');
+      if (edition.boundsSize && b.newEndDate !== undefined && view.decision?.projectStart) checkProjectLength(rules, view.decision.projectStart, b.newEndDate, 'newEndDate');
     },
     apply({ state, edition, body: b, actor, at, rules }) {
       const { view } = state;
       const total = b.newTotalCost ?? (view.grantedAmount as number);
       // A change that raises the total is a proposed decision like a grant: the budget check comes first.
-      const budgetCheckRequired = edition >= 2 && total > (view.grantedAmount as number);
+      const budgetCheckRequired = edition.budgetChecksRaisingChange && total > (view.grantedAmount as number);
       const cr = {
         id: `C${view.changeRequests.length + 1}`, requestedBy: actor.id, requestedAt: at, ...b, tier: tierForAmount(total, rules.delegation), status: 'open' as const,
         ...(budgetCheckRequired ? { budgetCheckRequired } : {}),
@@ -108,16 +108,16 @@ export const executionSteps: Steps<'submit-report' | 'request-change' | 'decide-
         view.grantedAmount = total;
         view.grantTier = tierForAmount(total, rules.delegation);
         if (cr.newEndDate) replanReporting(state, rules, cr.newEndDate);
-        if (edition >= 2) followGrant(state, rules, now());
+        if (edition.followsDecidedChange) followGrant(state, rules, now());
         view.deviations = view.deviations.map((d) => (d.resolvedBy === undefined ? { ...d, resolvedBy: cr.id } : d));
       }
       Object.assign(cr, { status: b.outcome === 'approve' ? 'approved' : 'rejected', decidedAt: at, decidedBy: actor.id, motivation: b.motivation });
       const outcome = { changeRequestId: cr.id, outcome: b.outcome, tier: cr.tier };
       const decision = { kind: 'change' as const, outcome: cr.status, amount: cr.newTotalCost, tier: cr.tier };
-      if (edition < 2) return { outcome, motivation: b.motivation, decision };
+      if (!edition.followsDecidedChange) return { outcome, motivation: b.motivation, decision };
       // A request still open at the planned end was decided first; now execution ends, unless the change moved the end.
       const end = state.plannedEndAt;
-      if (end !== null && now() >= end) enterClosure(state, rules, deadlinesOf(state).afterDeadline(end, rules.reportInterval), now());
+      if (end !== null && now() >= end) enterClosure(state, rules, editionOf(state).deadlines.afterDeadline(end, rules.reportInterval), now());
       return { outcome, motivation: b.motivation, decision, notify: [{ template: 'change-decided', to: 'applicant', data: { changeRequestId: cr.id } }] };
     },
   },
@@ -134,18 +134,18 @@ export const executionSteps: Steps<'submit-report' | 'request-change' | 'decide-
       const spent = lastReportedSpend(view.reports);
       const today = stockholmDate(now());
       // Until the final report states the final cost, what the last report said was spent, in the years it was spent.
-      const reservation = edition >= 2
+      const reservation = edition.terminationKeepsSpendByYear
         ? spentReservation(view, spent, view.decision?.projectStart ?? today, today)
         : grantReservation(view, spent, view.decision?.projectStart ?? today, today);
       await activities.reserveFrame({ ...reservation, enforce: false });
       view.terminated = { by: actor.id, at, motivation: b.motivation };
-      if (edition >= 2) {
+      if (edition.terminationKeepsSpendByYear) {
         for (const cr of view.changeRequests) {
           if (cr.status === 'open') Object.assign(cr, { status: 'closed', decidedAt: at, decidedBy: actor.id, motivation: 'Stängd när projektet avbröts' });
         }
       }
       // Avbrutet projekt: a final report is still required.
-      enterClosure(state, rules, deadlinesOf(state).after(now(), rules.reportInterval), now());
+      enterClosure(state, rules, editionOf(state).deadlines.after(now(), rules.reportInterval), now());
       return {
         outcome: { releasedTo: spent }, motivation: b.motivation,
         decision: { kind: 'termination', outcome: 'terminated', amount: view.grantedAmount, tier: view.grantTier },

@@ -4,7 +4,7 @@
 // of the benefit calculation (nyttokalkyl) and each savings claim the case kept.
 import { dueDateOf, endOfStockholmDay, stockholmDate } from '../calendar';
 import { moveTo } from '../caseState';
-import { deadlinesOf, isExactIn } from '../editions';
+import { editionOf } from '../editions';
 import { spentReservation } from '../money';
 import { breakRule } from '../refusals';
 import { keptClaims } from '../savings';
@@ -24,7 +24,7 @@ export const followUpSteps: Steps<'return-final-report' | 'approve-closure' | 's
     apply({ state, body: b, actor, at, rules, now }) {
       const { view } = state;
       const final = view.reports.find((r) => r.type === 'final')!;
-      const dueAt = b.dueDate !== undefined ? endOfStockholmDay(b.dueDate) : deadlinesOf(state).after(now(), rules.completionDeadline);
+      const dueAt = b.dueDate !== undefined ? endOfStockholmDay(b.dueDate) : editionOf(state).deadlines.after(now(), rules.completionDeadline);
       const dueDate = dueDateOf(dueAt);
       view.finalReportReturns = [...(view.finalReportReturns ?? []), { ...b, dueDate, report: view.finalReport!, by: actor.id, at }];
       view.finalReport = null;
@@ -39,7 +39,7 @@ export const followUpSteps: Steps<'return-final-report' | 'approve-closure' | 's
     to: ['followUp', 'terminated'],
     blocked: (view) => (view.finalReport !== null ? null : 'the final report has not been submitted'),
     check({ view, edition }) {
-      if (edition >= 2 && !view.terminated && view.finalReport?.handoverConfirmed !== true) {
+      if (edition.closureRules && !view.terminated && view.finalReport?.handoverConfirmed !== true) {
         breakRule('handover-not-confirmed', "the owner has not confirmed the handover to management; return the final report with what is missing");
       }
     },
@@ -51,15 +51,15 @@ export const followUpSteps: Steps<'return-final-report' | 'approve-closure' | 's
       const start = view.decision?.projectStart ?? stockholmDate(now());
       // The final cost in the years it was spent, up to the day execution ended; the rest of the frame is free again.
       const end = final?.periodEnd.slice(0, 10) ?? stockholmDate(now());
-      if (edition >= 2 || !view.terminated) await activities.reserveFrame({ ...spentReservation(view, finalCost, start, end), enforce: false });
+      if (edition.closureRules || !view.terminated) await activities.reserveFrame({ ...spentReservation(view, finalCost, start, end), enforce: false });
       if (view.terminated) {
         moveTo(state, 'terminated', now());
       } else {
         moveTo(state, 'followUp', now());
         view.closedAt = at;
         rules.followUpOffsets.forEach((offset, i) => {
-          const dueAt = deadlinesOf(state).after(now(), offset);
-          scheduleReport(state, rules, makeReport(`E${i + 1}`, 'effect', now(), dueAt, dueAt, isExactIn(state, offset)));
+          const dueAt = editionOf(state).deadlines.after(now(), offset);
+          scheduleReport(state, rules, makeReport(`E${i + 1}`, 'effect', now(), dueAt, dueAt, editionOf(state).isExact(offset)));
         });
       }
       return { motivation: b.comment, decision: { kind: 'closure', outcome: 'approved' } };
@@ -76,7 +76,7 @@ export const followUpSteps: Steps<'return-final-report' | 'approve-closure' | 's
       if (!r) breakRule('report-unknown', `no effect report ${b.reportId}`);
       if (r.status === 'received') breakRule('report-already-received', `effect report ${b.reportId} is already received`);
       if (!fileable(r, now())) breakRule('report-not-open', `effect report ${b.reportId} opens on ${stockholmDate(opensAt(r))}`);
-      if (edition < 2) return;
+      if (!edition.effectReportsAnswerSavings) return;
       const kept = keptClaims(view);
       const answered = (b.savings ?? []).map((s) => s.key);
       const unknown = answered.filter((k) => !kept.includes(k));

@@ -1,7 +1,7 @@
 // The idea sketch (idéskiss): the project office screens it, inviting an application, rejecting it or
 // redirecting it elsewhere (e.g. to the organisation's own budget for basic IT).
 import { moveTo, addTimer, awaitFrom, dropTimers, type CaseState } from '../caseState';
-import { deadlinesOf } from '../editions';
+import { editionOf } from '../editions';
 import type { StepToRecord } from '../recording';
 import type { CaseInput } from '../types';
 import type { Steps } from './step';
@@ -10,7 +10,7 @@ const iso = (t: number) => new Date(t).toISOString();
 
 /** A new case: the idea sketch has arrived, and the project office screens it by the screening deadline. */
 export function openCase(state: CaseState, input: CaseInput, now: number): StepToRecord {
-  addTimer(state, 'screening-overdue', deadlinesOf(state).after(now, input.ruleSet.ideaScreeningDeadline));
+  addTimer(state, 'screening-overdue', editionOf(state).deadlines.after(now, input.ruleSet.ideaScreeningDeadline));
   awaitFrom(state, { what: 'screening', from: 'officer', by: iso(state.timers[0].at) });
   return {
     action: 'case-started', actor: input.actor, stageBefore: null, input: input.idea,
@@ -34,7 +34,7 @@ export const ideaSteps: Steps<'screen-idea'> = {
       dropTimers(state, (t) => t.kind === 'screening-overdue');
       if (b.outcome === 'approve') {
         moveTo(state, 'application', now());
-        const deadlines = deadlinesOf(state);
+        const deadlines = editionOf(state).deadlines;
         const lapseAt = deadlines.after(now(), rules.applicationDeadline);
         addTimer(state, 'application-reminder', deadlines.reminderAfter(now(), rules.applicationReminderAfter));
         addTimer(state, 'lapsed', lapseAt);

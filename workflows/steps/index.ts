@@ -62,7 +62,7 @@ export function validateStep<A extends ActionName>(action: A, situation: Omit<Si
   if (!parsed.success) refuse('invalid', `invalid ${action} body`, { errors: parsed.errors });
   const blocked = step.blocked?.(view, now) ?? null;
   if (blocked !== null) refuse('stage', `${action} is not possible now: ${blocked}`, { stage: view.stage, allowedActions: allowedActionsFor(view, actor, now) });
-  if (situation.edition >= 3) checkHeldSize(view, parsed.data);
+  if (situation.edition.boundsSize) checkHeldSize(view, parsed.data);
   step.check?.({ ...situation, body: parsed.data });
   return parsed.data;
 }

@@ -3,7 +3,7 @@
 // group asks for completion (komplettering) or gives its recommendation.
 import { dueDateOf, endOfStockholmDay } from '../calendar';
 import { addTimer, awaitFrom, dropTimers, moveTo } from '../caseState';
-import { deadlinesOf } from '../editions';
+import { editionOf } from '../editions';
 import { tierForAmount } from '../delegation';
 import { checkProjectLength } from '../caseSize';
 import { breakRule } from '../refusals';
@@ -21,7 +21,7 @@ export const preparationSteps: Steps<'submit-application' | 'assign' | 'record-v
     to: ['preparation'],
     check({ input, edition, rules, body: b }) {
       if (!input.portfolios.includes(b.portfolio)) breakRule('portfolio-unknown', `no portfolio ${b.portfolio}; one of ${input.portfolios.join(', ')}`);
-      if (edition >= 3) checkProjectLength(rules, b.plannedStart, b.plannedEnd, 'plannedEnd');
+      if (edition.boundsSize) checkProjectLength(rules, b.plannedStart, b.plannedEnd, 'plannedEnd');
       if (!input.experimentalPortfolios.includes(b.portfolio)) {
         const missing = BENEFIT_PARTS.filter((k) => b.benefits[k] === undefined);
         if (missing.length) breakRule('benefit-calculation-required', `the nyttokalkyl (benefit calculation) needs ${missing.join(', ')}; only the experimental portfolio waives exact figures`);
@@ -37,7 +37,7 @@ export const preparationSteps: Steps<'submit-application' | 'assign' | 'record-v
           breakRule('feasibility-study-unknown', `${b.feasibilityStudy} is not a feasibility study (förstudie) of ${view.organisation}`);
         }
       }
-      const conflicts = edition >= 2
+      const conflicts = edition.booksSavingsClaims
         ? await activities.bookSavingsClaims(view.id, b.savingsClaims ?? [])
         : await activities.findSavingsConflicts(view.id, (b.savingsClaims ?? []).map((c) => c.key));
       const answering = view.stage === 'completion';
@@ -110,7 +110,7 @@ export const preparationSteps: Steps<'submit-application' | 'assign' | 'record-v
       if (b.dueDate !== undefined && endOfStockholmDay(b.dueDate) <= now()) breakRule('completion-due-in-past', `dueDate ${b.dueDate} has passed`);
     },
     apply({ state, body: b, actor, at, rules, now }) {
-      const deadlines = deadlinesOf(state);
+      const deadlines = editionOf(state).deadlines;
       const dueAt = b.dueDate !== undefined ? endOfStockholmDay(b.dueDate) : deadlines.after(now(), rules.completionDeadline);
       state.view.completionRequests.push({ missing: b.missing, dueDate: dueDateOf(dueAt), dueAt: iso(dueAt), requestedAt: at, by: actor.id });
       moveTo(state, 'completion', now());

@@ -3,6 +3,7 @@
 // the change it makes.
 import type { CaseActivities } from '../../activities/contract';
 import type { CaseState } from '../caseState';
+import type { Edition } from '../editions';
 import type { ActionInput } from '../inputs';
 import type { Actor, CaseInput, CaseView, Decision, NotificationIntent, RuleSet, Stage } from '../types';
 import type { ActionName, Role, SystemStep } from '../vocabulary';
@@ -10,8 +11,8 @@ import type { ActionName, Role, SystemStep } from '../vocabulary';
 /** What the rule checks see: the case, its rule set and who acts, at the workflow's present time. */
 export interface Situation<A extends ActionName> {
   view: CaseView;
-  /** The rules edition the case runs on (editions.ts). */
-  edition: number;
+  /** The rules edition the case runs on (editions/). */
+  edition: Edition;
   input: CaseInput;
   rules: RuleSet;
   actor: Actor;
