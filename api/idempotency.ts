@@ -15,9 +15,11 @@ import {
 } from '../db/idempotencyKeys';
 import { canonicalJson } from '../platform/canonicalJson';
 import { HttpProblem, problemBody } from './problems';
+import type { RateLimits } from './rateLimits';
 
 export interface IdempotencyStore {
-  once(req: Request, res: Response, principal: string, key: string, successStatus: number, run: () => Promise<unknown>): Promise<StoredAnswer>;
+  /** limits: the caller's POST limit, counted in the same statement as the claim. */
+  once(req: Request, res: Response, principal: string, key: string, successStatus: number, run: () => Promise<unknown>, limits: RateLimits): Promise<StoredAnswer>;
 }
 
 /** What makes a repeat the same request: method, URL and the body in canonical form. */
@@ -52,12 +54,13 @@ async function whileLeased<T>(db: Db, principal: string, key: string, holder: st
 /** leaseMs: how long a claim holds without renewal, i.e. how soon a retry takes over from a dead process. */
 export function idempotencyStore(db: Db, leaseMs: number): IdempotencyStore {
   return {
-    async once(req, res, principal, key, successStatus, run) {
+    async once(req, res, principal, key, successStatus, run, limits) {
       if (!/^[\x21-\x7e]{1,200}$/.test(key)) {
         throw new HttpProblem('validation-failed', 'Idempotency-Key must be 1-200 visible ASCII characters', { errors: [{ path: 'header.Idempotency-Key', message: 'invalid' }] });
       }
       const hash = requestHash(req);
-      const holder = await claimIdempotencyKey(db, principal, key, hash, leaseMs);
+      const { holder, refused } = await claimIdempotencyKey(db, principal, key, hash, leaseMs, limits.postWindow(principal));
+      if (refused) throw limits.postRefused(res, refused.msBeforeNext);
       if (holder === undefined) {
         const earlier = await earlierRequest(db, principal, key);
         if (!earlier) throw new HttpProblem('in-progress', 'The request with this Idempotency-Key just finished; retry', {}, 1);

@@ -34,6 +34,8 @@ export interface Operation<P extends AnyObject = AnyObject, Q extends AnyObject 
   description?: string;
   /** 'anyone': no token needed; 'authenticated': any valid token; else one of these roles. */
   access: 'anyone' | 'authenticated' | Role[];
+  /** The roles are a case step's, checked by the step itself (once, with the case's organisation): the API only documents them. */
+  rolesCheckedByStep?: boolean;
   params?: P;
   query?: Q;
   body?: B;
@@ -113,19 +115,27 @@ export function mountOperations(router: Router, ops: Operation[], deps: { verify
     const handlers = op.access === 'anyone' ? [] : [auth];
     router[op.method](expressPath(op.path), ...handlers, async (req: Request, res: Response) => {
       const actor = op.access === 'anyone' ? (undefined as unknown as Actor) : actorOf(req);
-      if (Array.isArray(op.access) && !op.access.some((role) => hasRole(actor, role))) {
+      if (Array.isArray(op.access) && !op.rolesCheckedByStep && !op.access.some((role) => hasRole(actor, role))) {
         throw new HttpProblem('forbidden', `Only ${op.access.join(', ')} may do this`);
       }
-      // Every POST a user's roles admit counts against the user's limit, valid or not: probing is requests too.
-      if (op.method === 'post') await deps.limits.post(res, actor.id);
-      if (op.body && req.body === undefined && Number(req.headers['content-length'] ?? 0) > 0) {
-        throw new HttpProblem('unsupported-media-type', 'Send the body as application/json');
+      const key = takesIdempotencyKey(op) ? req.get('Idempotency-Key') : undefined;
+      let parsed: ReturnType<typeof parseRequest>;
+      try {
+        if (op.body && req.body === undefined && Number(req.headers['content-length'] ?? 0) > 0) {
+          throw new HttpProblem('unsupported-media-type', 'Send the body as application/json');
+        }
+        parsed = parseRequest(op, req);
+      } catch (err) {
+        // Every POST counts against the user's limit, valid or not: probing is requests too.
+        if (op.method === 'post') await deps.limits.post(res, actor.id);
+        throw err;
       }
-      const { params, query, body } = parseRequest(op, req);
+      // A POST with an Idempotency-Key is counted in the statement that claims the key: one round trip.
+      if (op.method === 'post' && key === undefined) await deps.limits.post(res, actor.id);
+      const { params, query, body } = parsed;
       const run = () => op.handler({ req, res, actor, params, query, body });
-      const key = req.get('Idempotency-Key');
-      const answer = takesIdempotencyKey(op) && key !== undefined
-        ? await deps.idempotency.once(req, res, actor.id, key, op.success.status, run)
+      const answer = key !== undefined
+        ? await deps.idempotency.once(req, res, actor.id, key, op.success.status, run, deps.limits)
         : { status: op.success.status, body: await run() };
       if (res.headersSent) return;
       // A replayed refusal is still a problem document.

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './client';
+import { countIn, verdict, type Count, type Window } from './requestCounts';
 import { idempotencyKeys } from './schema';
 
 /** Status of a claimed key whose request is still running. */
@@ -20,17 +21,31 @@ const heldBy = (principal: string, key: string, holder: string) => and(keyRow(pr
 const leaseFromNow = (leaseMs: number) => sql`now() + make_interval(secs => ${leaseMs / 1000})`;
 
 /**
- * The holder's id when this request now holds the key, leased for leaseMs: it is the first, or the earlier
- * claim's lease lapsed (its process died or stalled) and this one takes over; undefined when it does not.
- * With the same request hash only: another body is refused.
+ * Claims the key for this request, leased for leaseMs, after counting the request in its user's window
+ * (`limit`), all in one statement: `holder` when this request now holds the key (it is the first, or the
+ * earlier claim's lease lapsed, its process dead or stalled, and this one takes over); none when it does not
+ * (an earlier request with the key holds or answered it); `refused` when the count is over the limit, and
+ * then nothing is claimed. A takeover is for the same request hash only: another body is refused.
  */
-export async function claimIdempotencyKey(db: Db, principal: string, key: string, requestHash: string, leaseMs: number): Promise<string | undefined> {
+export async function claimIdempotencyKey(
+  db: Db, principal: string, key: string, requestHash: string, leaseMs: number, limit?: Window,
+): Promise<{ holder?: string; refused?: Extract<Count, { allowed: false }> }> {
   const holder = randomUUID();
-  const inserted = await db.insert(idempotencyKeys)
-    .values({ principal, key, requestHash, status: IN_PROGRESS, body: {}, leaseUntil: leaseFromNow(leaseMs), holder })
-    .onConflictDoNothing()
-    .returning({ key: idempotencyKeys.key });
-  if (inserted.length > 0) return holder;
+  const row = { principal, key, requestHash, status: IN_PROGRESS, body: {}, leaseUntil: leaseFromNow(leaseMs), holder };
+  if (limit) {
+    const { rows } = (await db.execute(sql`WITH counted AS (${countIn(limit)}),
+      claimed AS (INSERT INTO idempotency_keys (principal, key, request_hash, status, body, lease_until, holder)
+        SELECT ${principal}, ${key}, ${requestHash}, ${IN_PROGRESS}, '{}'::jsonb, ${leaseFromNow(leaseMs)}, ${holder}
+        WHERE (SELECT points FROM counted) <= ${limit.points}
+        ON CONFLICT DO NOTHING RETURNING key)
+      SELECT counted.points, counted.ms_left, EXISTS (SELECT FROM claimed) AS claimed FROM counted`)) as unknown as { rows: { points: number; ms_left: number; claimed: boolean }[] };
+    const count = verdict(limit, rows[0]);
+    if (!count.allowed) return { refused: count };
+    if (rows[0].claimed) return { holder };
+  } else {
+    const inserted = await db.insert(idempotencyKeys).values(row).onConflictDoNothing().returning({ key: idempotencyKeys.key });
+    if (inserted.length > 0) return { holder };
+  }
   const takenOver = await db.update(idempotencyKeys)
     .set({ leaseUntil: leaseFromNow(leaseMs), holder })
     .where(and(
@@ -38,7 +53,7 @@ export async function claimIdempotencyKey(db: Db, principal: string, key: string
       sql`coalesce(${idempotencyKeys.leaseUntil}, ${idempotencyKeys.createdAt}) < now()`,
     ))
     .returning({ key: idempotencyKeys.key });
-  return takenOver.length > 0 ? holder : undefined;
+  return takenOver.length > 0 ? { holder } : {};
 }
 
 /** Keeps a running request's claim: true while this holder still holds it. */

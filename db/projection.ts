@@ -20,8 +20,8 @@ export async function projectStep(tx: Db, step: StepRecord): Promise<void> {
 
 /** A filed report's free texts, from the step's body: the view leaves them out (workflows/reports.ts). */
 async function keepReportTexts(tx: Db, step: StepRecord): Promise<void> {
-  if (step.action !== 'submit-report' && step.action !== 'submit-effect-report') return;
-  const body = step.input as { reportId: string } & Record<string, unknown>;
+  const body = step.input as ({ reportId: string } & Record<string, unknown>) | null;
+  if ((step.action !== 'submit-report' && step.action !== 'submit-effect-report') || !body) return;
   const texts = reportTexts(body);
   if (texts) await tx.update(reports).set({ texts }).where(and(eq(reports.caseId, step.caseId), eq(reports.id, body.reportId)));
 }

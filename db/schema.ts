@@ -256,7 +256,7 @@ export const caseTimeline = pgTable('case_timeline', {
   applicantAction: text('applicant_action'),
 }, (t) => [primaryKey({ columns: [t.caseId, t.seq] })]);
 
-/** Rate-limit counters, shared by every API process (rate-limiter-flexible's Drizzle store). */
+/** Rate-limit counters, one fixed window per user and kind, shared by every API process (db/requestCounts.ts). */
 export const rateLimits = pgTable('rate_limits', {
   key: text('key').primaryKey(),
   points: integer('points').notNull().default(0),

@@ -90,6 +90,7 @@ export function actionOperations(deps: AppDeps): Operation[] {
       path: `/cases/{id}/actions/${action}`,
       tag: 'Actions',
       access: [...roles],
+      rolesCheckedByStep: true,
       summary: SUMMARIES[action],
       description: `In stage ${stages.join(', ')}. Answers with the case view after the step. A 409 names the stage and the actions the caller may take in it.`,
       params: z.strictObject({ id: caseIdParam }),

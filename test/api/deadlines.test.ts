@@ -117,7 +117,7 @@ test("a claim left by a process that died is taken over once its lease lapses; m
   // What the process left: its claim, never renewed, and the update it sent, which the engine took.
   const asSent = { method: 'POST', originalUrl: url, body: screening, get: (name: string) => (name === 'Idempotency-Key' ? key : undefined) } as unknown as Request;
   const officer = callers.officer.sub;
-  expect(await claimIdempotencyKey(h.database.db, officer, key, requestHash(asSent), 2_000)).toEqual(expect.any(String));
+  expect((await claimIdempotencyKey(h.database.db, officer, key, requestHash(asSent), 2_000)).holder).toEqual(expect.any(String));
   const taken = await h.env.client.workflow.getHandle(id).executeUpdate(actionUpdates['screen-idea'], {
     args: [{ actor: { id: officer, name: callers.officer.name, roles: callers.officer.roles }, input: screening }],
     updateId: retryId(asSent, officer),

@@ -72,7 +72,7 @@ export async function checkInvariants(system: Checked, expected: { caseIds: stri
 
   expect({ wrongStage, badNumbering, chain: snapshot.chain, unsent, duplicates, missing, unexpected, unrecorded }).toEqual({
     // The chain holds the cases' steps and the changes of reference data; all of it verifies.
-    wrongStage: [], badNumbering: [], chain: { ok: true, checked: snapshot.rows, firstBrokenSeq: null, reason: null, checkpoints: expect.any(Number), from: 1 },
+    wrongStage: [], badNumbering: [], chain: { ok: true, checked: snapshot.rows, firstBrokenSeq: null, reason: null, checkpoints: expect.any(Number), from: 1, signedHead: null },
     unsent: [], duplicates: [], missing: [], unexpected: [], unrecorded: [],
   });
   return { cases: snapshot.cases.length, steps: snapshot.audit.length, emails: snapshot.outbox.length, acknowledged: system.api.successes.length };

@@ -100,7 +100,7 @@ describe('transitions', () => {
     const time = clock(Date.now());
     const state = newCase(input, time.now(), LATEST);
     const before = JSON.stringify(state);
-    const refused = refusalOf(() => validateStep('recommend', { view: state.view, edition: LATEST, input, rules, actor: people.officer, now: time.now }, { recommendation: 'support', motivation: 'x' }, schemaOf('recommend')));
+    const refused = refusalOf(() => validateStep('schedule-council', { view: state.view, edition: LATEST, input, rules, actor: people.officer, now: time.now }, { meetingId: 'UR-2027-03-10' }, schemaOf('schedule-council')));
     expect(refused).toEqual({ type: REFUSALS.stage.type, details: [{ stage: 'idea', allowedActions: ['screen-idea', 'assign'] }] });
     expect(JSON.stringify(state)).toBe(before);
   });

@@ -42,8 +42,9 @@ export function allowedActionsFor(view: CaseView, actor: Actor, now: number): Ac
 export interface Validation<A extends ActionName> { parse(body: unknown): { success: true; data: ActionInput<A> } | { success: false; errors: { path: string; message: string }[] } }
 
 /**
- * Checks a step before anything changes, in the order a caller would fix them: the stage, the role, the body,
- * the case's own state, then the rules. Refuses at the first that fails; returns the parsed body.
+ * Checks a step before anything changes: the role first (the API leaves it to the step, so that it is checked
+ * once, with the case's organisation), then in the order a caller would fix them: the stage, the body, the
+ * case's own state, then the rules. Refuses at the first that fails; returns the parsed body.
  */
 export function validateStep<A extends ActionName>(action: A, situation: Omit<Situation<A>, 'body'>, body: unknown, schema: Validation<A>): ActionInput<A> {
   const { view, actor } = situation;
@@ -52,11 +53,11 @@ export function validateStep<A extends ActionName>(action: A, situation: Omit<Si
   if (!actor || typeof actor.id !== 'string' || !Array.isArray(actor.roles)) refuse('invalid', 'the request carries no actor');
   // Before anything about the case is told: an applicant of another organisation learns nothing of it, not its stage.
   if (actor.roles.every((r) => r === 'applicant') && actor.org !== view.organisation) refuse('role', "applicants act only on their own organisation's cases");
-  if (!step.stages.includes(view.stage)) {
-    refuse('stage', `${action} is not allowed while the case is in stage ${view.stage}`, { stage: view.stage, allowedActions: allowedActionsFor(view, actor, now) });
-  }
   if (!actorMayAct(action, actor, view)) {
     refuse('role', `${action} needs the role ${step.roles.join(' or ')}${step.roles.includes('applicant') ? ' of the applying organisation' : ''}`);
+  }
+  if (!step.stages.includes(view.stage)) {
+    refuse('stage', `${action} is not allowed while the case is in stage ${view.stage}`, { stage: view.stage, allowedActions: allowedActionsFor(view, actor, now) });
   }
   const parsed = schema.parse(body ?? {});
   if (!parsed.success) refuse('invalid', `invalid ${action} body`, { errors: parsed.errors });
