@@ -7,7 +7,8 @@ import type { Role } from '../workflows/vocabulary';
 import { actorOf, authenticate, hasRole, type Verifier } from './auth';
 import type { IdempotencyStore } from './idempotency';
 import type { RateLimits } from './rateLimits';
-import { HttpProblem, type FieldError, type ProblemKind } from './problems';
+import { unstorableText } from '../workflows/utf8';
+import { HttpProblem, type ProblemKind } from './problems';
 
 type AnyObject = z.ZodType<Record<string, unknown>>;
 
@@ -34,8 +35,11 @@ export interface Operation<P extends AnyObject = AnyObject, Q extends AnyObject 
   description?: string;
   /** 'anyone': no token needed; 'authenticated': any valid token; else one of these roles. */
   access: 'anyone' | 'authenticated' | Role[];
-  /** The roles are a case step's, checked by the step itself (once, with the case's organisation): the API only documents them. */
-  rolesCheckedByStep?: boolean;
+  /**
+   * A case's step: its roles and its body are checked by the step itself, once, with the case (the caller's
+   * organisation, its stage); the API documents them and passes the body on as sent.
+   */
+  stepChecks?: boolean;
   params?: P;
   query?: Q;
   body?: B;
@@ -79,26 +83,13 @@ export const expressPath = (path: string): string => path.replace(/\{(\w+)\}/g, 
 /** Every POST may carry an Idempotency-Key; PUTs are idempotent by themselves. */
 export const takesIdempotencyKey = (op: Operation): boolean => op.method === 'post';
 
-/** A NUL or a UTF-16 surrogate that is not half of a pair: PostgreSQL refuses both (text and jsonb). */
-const unstorable = (text: string): boolean => text.includes('\u0000') || /\p{Cs}/u.test(text);
-
-/**
- * Strings in validated input that the database could not store. Accepted, they would fail the write after
- * the answer (a case whose every step fails to record), so they are refused with the other field errors.
- */
-function unstorableText(value: unknown, path: string[]): FieldError[] {
-  if (typeof value === 'string') return unstorable(value) ? [{ path: path.join('.'), message: 'text must not hold NUL characters or unpaired UTF-16 surrogates' }] : [];
-  if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([k, v]) => unstorableText(v, [...path, k]));
-}
-
 /** Validates path, query and body together, so one answer lists every field that is wrong. */
 function parseRequest(op: Operation, req: Request): { params: Record<string, unknown>; query: Record<string, unknown>; body: unknown } {
   const parts = [
     { schema: op.params, value: req.params, prefix: ['path'] },
     { schema: op.query, value: req.query, prefix: ['query'] },
-    // An action without required fields may be posted without a body.
-    { schema: op.body, value: req.body ?? {}, prefix: [] },
+    // An action without required fields may be posted without a body. A step's body is the step's to check.
+    { schema: op.stepChecks ? undefined : op.body, value: req.body ?? {}, prefix: [] },
   ].map(({ schema, value, prefix }) => ({ result: schema?.safeParse(value), prefix }));
   const errors = parts.flatMap(({ result, prefix }) => (result && !result.success
     ? result.error.issues.map((i) => ({ path: [...prefix, ...i.path.map(String)].join('.'), message: i.message }))
@@ -106,7 +97,7 @@ function parseRequest(op: Operation, req: Request): { params: Record<string, unk
   errors.push(...parts.flatMap(({ result, prefix }) => (result?.success ? unstorableText(result.data, prefix) : [])));
   if (errors.length > 0) throw new HttpProblem('validation-failed', 'Some fields are missing or invalid', { errors });
   const [params, query, body] = parts.map(({ result }) => (result?.success ? result.data : undefined));
-  return { params: (params ?? {}) as Record<string, unknown>, query: (query ?? {}) as Record<string, unknown>, body };
+  return { params: (params ?? {}) as Record<string, unknown>, query: (query ?? {}) as Record<string, unknown>, body: op.stepChecks ? req.body ?? {} : body };
 }
 
 export function mountOperations(router: Router, ops: Operation[], deps: { verify: Verifier; idempotency: IdempotencyStore; limits: RateLimits }): void {
@@ -115,7 +106,7 @@ export function mountOperations(router: Router, ops: Operation[], deps: { verify
     const handlers = op.access === 'anyone' ? [] : [auth];
     router[op.method](expressPath(op.path), ...handlers, async (req: Request, res: Response) => {
       const actor = op.access === 'anyone' ? (undefined as unknown as Actor) : actorOf(req);
-      if (Array.isArray(op.access) && !op.rolesCheckedByStep && !op.access.some((role) => hasRole(actor, role))) {
+      if (Array.isArray(op.access) && !op.stepChecks && !op.access.some((role) => hasRole(actor, role))) {
         throw new HttpProblem('forbidden', `Only ${op.access.join(', ')} may do this`);
       }
       const key = takesIdempotencyKey(op) ? req.get('Idempotency-Key') : undefined;

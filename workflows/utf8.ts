@@ -1,5 +1,5 @@
-// A text's size as the engine and the database count it. Its own module, free of zod: the workflow bundle
-// loads the schemas (inputs.ts) only when a step is first validated.
+// A text's size as the engine and the database count it, and what the database cannot store. Its own
+// module, free of zod: the workflow bundle loads the schemas (inputs.ts) only when a step is first validated.
 
 /** The length of a string in UTF-8. */
 export function utf8Bytes(text: string): number {
@@ -15,4 +15,18 @@ export function utf8Bytes(text: string): number {
     } else bytes += 3; // the rest of the first plane, and a lone surrogate (written as U+FFFD)
   }
   return bytes;
+}
+
+/** A NUL or a UTF-16 surrogate that is not half of a pair: PostgreSQL refuses both (text and jsonb). */
+const unstorable = (text: string): boolean => text.includes('\u0000') || /\p{Cs}/u.test(text);
+
+/**
+ * Strings anywhere in a body that the database could not store, by path. Accepted, they would fail the
+ * write after the answer (a case whose every step fails to record), so they are refused with the other
+ * field errors.
+ */
+export function unstorableText(value: unknown, path: string[] = []): { path: string; message: string }[] {
+  if (typeof value === 'string') return unstorable(value) ? [{ path: path.join('.'), message: 'text must not hold NUL characters or unpaired UTF-16 surrogates' }] : [];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([k, v]) => unstorableText(v, [...path, k]));
 }

@@ -4,9 +4,11 @@ import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } 
 import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { withCallDeadline } from '../../platform/temporal';
-import { actionInput, type ActionInput } from '../../workflows/inputs';
+import { actionInput } from '../../workflows/inputs';
 import { actionUpdates } from '../../workflows/messages';
-import { STEPS } from '../../workflows/steps';
+import { LATEST } from '../../workflows/editions';
+import { checkRequest, STEPS } from '../../workflows/steps';
+import { validationOf } from '../../workflows/validation';
 import type { Actor } from '../../workflows/types';
 import { ACTION_NAMES, REFUSALS, type ActionName, type RefusalKind } from '../../workflows/vocabulary';
 import type { AppDeps } from '../services';
@@ -44,17 +46,25 @@ const pascal = (action: string) => action.replace(/(^|-)([a-z])/g, (_, __, c: st
 const REFUSAL_OF_TYPE = new Map(Object.entries(REFUSALS).map(([kind, r]) => [r.type as string, kind as RefusalKind]));
 
 /**
- * No workflow runs for the case: it is closed and takes no more steps (409 naming its stage), or there is no such
- * case (404), or it is not the caller's to see (403). Read from the read model only on this path.
+ * No workflow runs for the case, so no step checks the request: it is checked here as a step would (the role,
+ * then the body), then whether there is such a case (404) and it is the caller's to see (403); a closed case
+ * takes no more steps (409 naming its stage). Read from the read model only on this path.
  */
-async function noWorkflow(db: Db, id: string, actor: Actor): Promise<HttpProblem> {
+async function noWorkflow<A extends ActionName>(db: Db, action: A, id: string, actor: Actor, body: unknown): Promise<unknown> {
+  try {
+    // The organisation is loadCase's to check: it answers 403 or 404 without telling whether the case exists.
+    checkRequest(action, { organisation: actor.org ?? '' }, actor, body, validationOf(action, LATEST));
+  } catch (err) {
+    return refusalProblem(err);
+  }
   const view = await loadCase(db, id, actor);
   return new HttpProblem('stage-not-allowed', `The case is closed (${view.stage})`, { stage: view.stage, allowedActions: [] });
 }
 
 /** The workflow's refusal (an ApplicationFailure of a refusal type) as the matching problem. */
 function refusalProblem(err: unknown): unknown {
-  const failure = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+  const failure = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? err.cause
+    : err instanceof ApplicationFailure ? err : undefined;
   const kind = failure ? REFUSAL_OF_TYPE.get(failure.type ?? '') : undefined;
   if (!failure || kind === undefined) return err;
   const details = (failure.details?.[0] ?? {}) as { stage?: string; allowedActions?: string[]; errors?: FieldError[]; rule?: string };
@@ -68,7 +78,7 @@ function refusalProblem(err: unknown): unknown {
  * The request goes to the case's workflow without reading anything first: the step checks the stage, the role,
  * the organisation, the body and the rules, and looks up what it refers to; its answer is the case view.
  */
-async function act<A extends ActionName>(deps: AppDeps, action: A, id: string, actor: Actor, input: ActionInput<A>, updateId: string | undefined) {
+async function act<A extends ActionName>(deps: AppDeps, action: A, id: string, actor: Actor, input: unknown, updateId: string | undefined) {
   try {
     // Past the deadline the answer is a 503; the update may still be taken, once, and a retry with the same
     // Idempotency-Key (the same update id) gets its outcome.
@@ -76,7 +86,7 @@ async function act<A extends ActionName>(deps: AppDeps, action: A, id: string, a
       .executeUpdate(actionUpdates[action] as (typeof actionUpdates)[A], { args: [{ actor, input }], updateId }));
     return forCaller(deps.db, after, actor);
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw await noWorkflow(deps.db, id, actor);
+    if (err instanceof WorkflowNotFoundError) throw await noWorkflow(deps.db, action, id, actor, input);
     throw refusalProblem(err);
   }
 }
@@ -90,7 +100,7 @@ export function actionOperations(deps: AppDeps): Operation[] {
       path: `/cases/{id}/actions/${action}`,
       tag: 'Actions',
       access: [...roles],
-      rolesCheckedByStep: true,
+      stepChecks: true,
       summary: SUMMARIES[action],
       description: `In stage ${stages.join(', ')}. Answers with the case view after the step. A 409 names the stage and the actions the caller may take in it.`,
       params: z.strictObject({ id: caseIdParam }),

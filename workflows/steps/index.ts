@@ -2,6 +2,7 @@
 // body and rules, and what it changes are read here; the workflow, the API's allowedActions and the stage
 // graph in the docs all come from this one declaration.
 import { checkHeldSize } from '../caseSize';
+import { unstorableText } from '../utf8';
 import { offeredToDecider } from '../delegation';
 import type { ActionInput } from '../inputs';
 import { refuse } from '../refusals';
@@ -42,13 +43,11 @@ export function allowedActionsFor(view: CaseView, actor: Actor, now: number): Ac
 export interface Validation<A extends ActionName> { parse(body: unknown): { success: true; data: ActionInput<A> } | { success: false; errors: { path: string; message: string }[] } }
 
 /**
- * Checks a step before anything changes: the role first (the API leaves it to the step, so that it is checked
- * once, with the case's organisation), then in the order a caller would fix them: the stage, the body, the
- * case's own state, then the rules. Refuses at the first that fails; returns the parsed body.
+ * Checks who asks and what they send, before anything about the case's state: the role (the API leaves it to
+ * the step, so that it is checked once, with the case's organisation), then the body. Refuses at the first
+ * that fails; returns the parsed body. A closed case, whose workflow no longer runs, is checked so too.
  */
-export function validateStep<A extends ActionName>(action: A, situation: Omit<Situation<A>, 'body'>, body: unknown, schema: Validation<A>): ActionInput<A> {
-  const { view, actor } = situation;
-  const now = situation.now();
+export function checkRequest<A extends ActionName>(action: A, view: Pick<CaseView, 'organisation'>, actor: Actor, body: unknown, schema: Validation<A>): ActionInput<A> {
   const step = stepOf(action);
   if (!actor || typeof actor.id !== 'string' || !Array.isArray(actor.roles)) refuse('invalid', 'the request carries no actor');
   // Before anything about the case is told: an applicant of another organisation learns nothing of it, not its stage.
@@ -56,16 +55,29 @@ export function validateStep<A extends ActionName>(action: A, situation: Omit<Si
   if (!actorMayAct(action, actor, view)) {
     refuse('role', `${action} needs the role ${step.roles.join(' or ')}${step.roles.includes('applicant') ? ' of the applying organisation' : ''}`);
   }
+  const parsed = schema.parse(body ?? {});
+  const errors = [...(parsed.success ? [] : parsed.errors), ...unstorableText(body)];
+  if (!parsed.success || errors.length > 0) refuse('invalid', `invalid ${action} body`, { errors });
+  return parsed.data;
+}
+
+/**
+ * Checks a step before anything changes, in the order a caller would fix them: the request (role, body), the
+ * stage, the case's own state, then the rules. Refuses at the first that fails; returns the parsed body.
+ */
+export function validateStep<A extends ActionName>(action: A, situation: Omit<Situation<A>, 'body'>, body: unknown, schema: Validation<A>): ActionInput<A> {
+  const { view, actor } = situation;
+  const now = situation.now();
+  const step = stepOf(action);
+  const parsed = checkRequest(action, view, actor, body, schema);
   if (!step.stages.includes(view.stage)) {
     refuse('stage', `${action} is not allowed while the case is in stage ${view.stage}`, { stage: view.stage, allowedActions: allowedActionsFor(view, actor, now) });
   }
-  const parsed = schema.parse(body ?? {});
-  if (!parsed.success) refuse('invalid', `invalid ${action} body`, { errors: parsed.errors });
   const blocked = step.blocked?.(view, now) ?? null;
   if (blocked !== null) refuse('stage', `${action} is not possible now: ${blocked}`, { stage: view.stage, allowedActions: allowedActionsFor(view, actor, now) });
-  if (situation.edition.boundsSize) checkHeldSize(view, parsed.data);
-  step.check?.({ ...situation, body: parsed.data });
-  return parsed.data;
+  if (situation.edition.boundsSize) checkHeldSize(view, parsed);
+  step.check?.({ ...situation, body: parsed });
+  return parsed;
 }
 
 /** The moves a case can make, by steps and by deadlines: the stage graph, declared once. */
