@@ -36,6 +36,9 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n+/g, ' ');
 export function renderApiGuide(document: Json): string {
   const paths = document.paths as Record<string, Record<string, Json>>;
   const byTag = new Map<string, string[]>();
+  // The lists that page: those whose query takes `limit`, read from the document itself.
+  const paged = Object.entries(paths).filter(([, methods]) => ((methods.get?.parameters ?? []) as { name: string; in: string }[])
+    .some((q) => q.in === 'query' && q.name === 'limit')).map(([p]) => `\`GET ${p}\``);
   for (const [p, methods] of Object.entries(paths)) {
     for (const [method, op] of Object.entries(methods)) {
       if (p.includes('/actions/')) continue;
@@ -70,7 +73,8 @@ export function renderApiGuide(document: Json): string {
     '  language (`Accept-Language: sv` or `en`), `status`, `detail`, and `errors: [{ path, message }]` for invalid input.',
     '  A broken rule names it in `rule`; a step refused in the case\'s stage names the `stage` and the caller\'s `allowedActions`.',
     '- Every POST may carry an `Idempotency-Key`: a repeat with the same key and body gets the first answer and changes nothing.',
-    '- Lists take `limit` (at most 200) and an opaque `cursor`, and answer `{ items, nextCursor }`.',
+    `- These lists page: ${paged.join(', ')}. They take \`limit\` (at most 200) and an opaque \`cursor\`, and answer`,
+    '  `{ items, nextCursor }`. Every other list (a case\'s history, the audit checkpoints, the overviews) answers whole and takes no `limit`.',
     '',
     '## Endpoints',
     '',

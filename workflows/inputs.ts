@@ -31,11 +31,14 @@ export const text = (max = 10_000) => {
   return bytesCounted ? chars.refine((v) => v.length > max || utf8Bytes(v) <= max, `must be at most ${max} bytes in UTF-8 (å, ä and ö take two)`) : chars;
 };
 
-export const sek = z.number().int().min(0).max(100_000_000_000).describe('Whole SEK');
+// A negative amount gets one message: the bound stops the others (a total's "above 0" among them).
+export const sek = z.number().int().min(0, { error: 'must not be negative', abort: true }).max(100_000_000_000).describe('Whole SEK');
 // Years 1900-2999: PostgreSQL has no year 0000, and the report calendar, counted on from a date near 9999,
 // reaches years that JavaScript dates cannot be written in (a step that fails the workflow task for good).
 // A pattern rather than a refinement, so that the OpenAPI document says it too.
-export const isoDate = z.iso.date().regex(/^(19\d\d|2\d\d\d)-/, 'a date in the years 1900-2999').describe('YYYY-MM-DD');
+// One message for a date in the wrong form: the form check stops the others.
+export const isoDate = z.iso.date({ error: 'a date as YYYY-MM-DD that the calendar has, e.g. 2027-03-31', abort: true })
+  .regex(/^(19\d\d|2\d\d\d)-/, 'a date in the years 1900-2999').describe('YYYY-MM-DD');
 const light = z.enum(['green', 'yellow', 'red']);
 const language = z.enum(['sv', 'en']);
 

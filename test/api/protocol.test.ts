@@ -174,6 +174,28 @@ describe('validation errors: 400 problems listing each field', () => {
     expectProblem(cursor, 400, 'validation-failed');
     expect(cursor.body.errors).toEqual([{ path: 'query.cursor', message: expect.any(String) }]);
   });
+
+  test('a date in the wrong form and a negative amount each get one message, the date\'s naming the form', async () => {
+    const res = await h.post('/api/v1/cases/PK-2026-0001/actions/submit-application', 'applicant', {
+      portfolio: 'p1', kind: 'implementation', totalCost: -5, plannedStart: '31/12/2027', plannedEnd: '2027-02-30', projectLeader: 'L', benefits: {},
+    });
+    expectProblem(res, 400, 'validation-failed');
+    expect(res.body.errors).toEqual([
+      { path: 'totalCost', message: 'must not be negative' },
+      { path: 'plannedStart', message: 'a date as YYYY-MM-DD that the calendar has, e.g. 2027-03-31' },
+      { path: 'plannedEnd', message: 'a date as YYYY-MM-DD that the calendar has, e.g. 2027-03-31' },
+    ]);
+  });
+
+  test('docs/api.md names the lists that take limit, and each does; a case\'s history does not', async () => {
+    const line = fs.readFileSync(path.join(__dirname, '../../docs/api.md'), 'utf8').split('\n').find((l) => l.startsWith('- These lists page:'))!;
+    const paged = [...line.matchAll(/`GET ([^`]+)`/g)].map((m) => m[1]);
+    expect(paged).toEqual(expect.arrayContaining(['/cases', '/catalogue', '/council/meetings']));
+    for (const p of paged) expect({ p, status: (await h.get(`/api/v1${p}?limit=1`, 'officer')).status }).toEqual({ p, status: 200 });
+    const history = await h.get('/api/v1/cases/PK-2026-0001/history?limit=1', 'officer');
+    expectProblem(history, 400, 'validation-failed');
+    expect(history.body.errors).toEqual([{ path: 'query', message: expect.stringContaining('limit') }]);
+  });
 });
 
 describe('headers and logs', () => {
