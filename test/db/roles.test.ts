@@ -8,6 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { Client } from 'pg';
+import request from 'supertest';
+import { createApp } from '../../api/app';
+import { signToken } from '../../api/auth';
+import { loadConfig } from '../../config';
 import { createPersistenceActivities } from '../../activities/persistence';
 import { signCheckpoint, verifyAuditChain } from '../../db/audit';
 import { migrateConfigured, openDatabase, type Database } from '../../db/client';
@@ -25,7 +29,7 @@ const signerRole = `pk_signer_${suffix}`;
 let ownerUrl: string;
 let appUrl: string;
 let app: Database;
-let signing: Database;
+let signerDatabase: Database;
 let keyDir: string;
 
 async function admin(statement: string): Promise<void> {
@@ -47,13 +51,13 @@ beforeAll(async () => {
   const signerUrl = url.toString();
   keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roles-'));
   app = openDatabase({ url: appUrl }, { poolSize: 2 });
-  signing = openDatabase({ url: signerUrl }, { poolSize: 1 });
+  signerDatabase = openDatabase({ url: signerUrl }, { poolSize: 1 });
   // What start-up does with the URLs set: migrate as the owner, grant the application's and the signer's roles.
   await migrateConfigured({ databaseUrl: appUrl, databaseOwnerUrl: ownerUrl, databaseSignerUrl: signerUrl }, app);
 });
 afterAll(async () => {
   await app?.close();
-  await signing?.close();
+  await signerDatabase?.close();
   await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   await admin(`DROP ROLE IF EXISTS ${appRole}`);
   await admin(`DROP ROLE IF EXISTS ${signerRole}`);
@@ -78,7 +82,7 @@ test("the application's role runs the service: migrations up to date, reference 
   const { recordStep } = createPersistenceActivities({ db: app.db, planEmails: planOneEmailPerIntent });
   for (const step of new CaseStory('PK-2026-0001').toExecution()) await recordStep(step);
   const signer = loadCheckpointSigner(path.join(keyDir, 'key.pem'), { generate: true });
-  expect(await signCheckpoint(signing.db, signer, { headFile: path.join(keyDir, 'audit-head.json') })).not.toBeNull();
+  expect(await signCheckpoint(signerDatabase.db, signer, { headFile: path.join(keyDir, 'audit-head.json') })).not.toBeNull();
   expect(await verifyAuditChain(app.db, { publicKeys: [signer.publicKey.publicKey] })).toMatchObject({ ok: true, checkpoints: 1 });
 });
 
@@ -100,13 +104,26 @@ test('it may not write a checkpoint: only the signer vouches for the chain', asy
   expect(fs.existsSync(path.join(keyDir, 'app-head.json'))).toBe(false);
 });
 
+test('an API whose database role may not write checkpoints says so: 503 checkpoint-signer-unavailable, not a 500', async () => {
+  const config = loadConfig({ DATA_DIR: keyDir, JWT_SECRET: 'roles-test-secret-of-at-least-32-chars', LOG_LEVEL: 'silent' });
+  // Only the application's role, as a deployment without DATABASE_SIGNER_URL runs.
+  const api = createApp({ db: app.db, temporal: undefined as never, config });
+  const auditor = await signToken(config.jwt, { sub: 'astrid', name: 'Astrid Revisor', roles: ['auditor'] });
+  const res = await request(api).post('/api/v1/audit/checkpoints').set('Authorization', `Bearer ${auditor}`);
+  expect(res.status).toBe(503);
+  expect(res.body).toMatchObject({ type: 'https://projektkontoret.stockholm.se/problems/checkpoint-signer-unavailable', detail: expect.stringContaining('DATABASE_SIGNER_URL') });
+  // Through the signer's role the same API signs.
+  const signing = createApp({ db: app.db, signerDb: signerDatabase.db, temporal: undefined as never, config });
+  expect((await request(signing).post('/api/v1/audit/checkpoints').set('Authorization', `Bearer ${auditor}`)).status).toBe(201);
+});
+
 test("the signer's role may do nothing but read the trail and write checkpoints", async () => {
   for (const statement of [
     sql`INSERT INTO audit_events (case_id, case_seq, at, actor_id, actor_name, actor_roles, action, prev_hash, hash) VALUES ('x', 1, now(), 'a', 'a', '{}', 'a', 'x', 'x')`,
     sql`SELECT * FROM cases`,
     sql`UPDATE audit_checkpoints SET hash = 'x'`,
     sql`DELETE FROM audit_checkpoints`,
-  ]) expect(await refusedCode(statement, signing)).toBe('42501');
+  ]) expect(await refusedCode(statement, signerDatabase)).toBe('42501');
 });
 
 test('it may not switch the append-only trigger off, drop it, or change the table', async () => {
