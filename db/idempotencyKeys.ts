@@ -31,7 +31,6 @@ export async function claimIdempotencyKey(
   db: Db, principal: string, key: string, requestHash: string, leaseMs: number, limit?: Window,
 ): Promise<{ holder?: string; refused?: Extract<Count, { allowed: false }> }> {
   const holder = randomUUID();
-  const row = { principal, key, requestHash, status: IN_PROGRESS, body: {}, leaseUntil: leaseFromNow(leaseMs), holder };
   if (limit) {
     const { rows } = (await db.execute(sql`WITH counted AS (${countIn(limit)}),
       claimed AS (INSERT INTO idempotency_keys (principal, key, request_hash, status, body, lease_until, holder)
@@ -43,7 +42,8 @@ export async function claimIdempotencyKey(
     if (!count.allowed) return { refused: count };
     if (rows[0].claimed) return { holder };
   } else {
-    const inserted = await db.insert(idempotencyKeys).values(row).onConflictDoNothing().returning({ key: idempotencyKeys.key });
+    const inserted = await db.insert(idempotencyKeys)
+      .values({ principal, key, requestHash, status: IN_PROGRESS, body: {}, leaseUntil: leaseFromNow(leaseMs), holder }).onConflictDoNothing().returning({ key: idempotencyKeys.key });
     if (inserted.length > 0) return { holder };
   }
   const takenOver = await db.update(idempotencyKeys)

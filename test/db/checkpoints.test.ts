@@ -51,6 +51,24 @@ async function asOwner(statement: ReturnType<typeof sql>) {
   }
 }
 
+/** As someone who owns the table: every row after this one rehashed so that each links to the one before. */
+async function relinkAfter(from: { seq: number; hash: string }) {
+  let prevHash = from.hash;
+  for (const row of await database.db.select(auditColumns).from(auditEvents).where(gt(auditEvents.seq, from.seq)).orderBy(asc(auditEvents.seq))) {
+    const hash = canonicalHash(contentOfRow(row), prevHash);
+    await asOwner(sql`UPDATE audit_events SET prev_hash = ${prevHash}, hash = ${hash} WHERE seq = ${row.seq}`);
+    prevHash = hash;
+  }
+}
+
+/** As someone who owns the table: a checkpoint removed, its append-only trigger off for the one statement. */
+async function removeCheckpoint(signature: string) {
+  await database.db.execute(sql`ALTER TABLE audit_checkpoints DISABLE TRIGGER audit_checkpoints_append_only`);
+  try { await database.db.delete(auditCheckpoints).where(eq(auditCheckpoints.signature, signature)); } finally {
+    await database.db.execute(sql`ALTER TABLE audit_checkpoints ENABLE TRIGGER audit_checkpoints_append_only`);
+  }
+}
+
 test('a case row hashes as it did before rows could have a subject', () => {
   const content: AuditContent = {
     caseId: 'PK-2026-0001', caseSeq: 1, at: '2026-02-02T09:00:00.000Z', actor: { id: 'anna', name: 'Anna Berg', roles: ['applicant'], org: 'utbildning' },
@@ -127,13 +145,7 @@ describe('checkpoints', () => {
     const target = chain.findIndex((r) => r.action === 'decide');
     // Forge the decider's motivation, then rebuild the chain from there so that every link holds.
     await asOwner(sql`UPDATE audit_events SET motivation = 'Beviljas utan villkor' WHERE seq = ${chain[target].seq}`);
-    const forged = await database.db.select(auditColumns).from(auditEvents).where(gt(auditEvents.seq, chain[target - 1].seq)).orderBy(asc(auditEvents.seq));
-    let prevHash = chain[target - 1].hash;
-    for (const row of forged) {
-      const hash = canonicalHash(contentOfRow(row), prevHash);
-      await asOwner(sql`UPDATE audit_events SET prev_hash = ${prevHash}, hash = ${hash} WHERE seq = ${row.seq}`);
-      prevHash = hash;
-    }
+    await relinkAfter(chain[target - 1]);
     // Without checkpoints the forgery is a whole chain.
     await database.db.execute(sql`ALTER TABLE audit_checkpoints RENAME TO audit_checkpoints_hidden`);
     await database.db.execute(sql`CREATE TABLE audit_checkpoints (LIKE audit_checkpoints_hidden)`);
@@ -157,9 +169,7 @@ describe('checkpoints', () => {
     const fake = { ...other.sign({ seq: head.seq, hash: head.hash, at: '2026-03-01T00:00:00.000Z' }), keyId: signer.keyId };
     await database.db.insert(auditCheckpoints).values(fake);
     expect(await verifyAuditChain(database.db, keys())).toMatchObject({ ok: false, reason: 'checkpoint-signature', firstBrokenSeq: head.seq });
-    await database.db.execute(sql`ALTER TABLE audit_checkpoints DISABLE TRIGGER audit_checkpoints_append_only`);
-    await database.db.delete(auditCheckpoints).where(eq(auditCheckpoints.signature, fake.signature));
-    await database.db.execute(sql`ALTER TABLE audit_checkpoints ENABLE TRIGGER audit_checkpoints_append_only`);
+    await removeCheckpoint(fake.signature);
     expect((await verifyAuditChain(database.db, keys())).ok).toBe(true);
   });
 
@@ -206,15 +216,8 @@ describe('checkpoints', () => {
     const after = chain.filter((r) => r.seq > remaining.seq);
     const screening = after.find((r) => r.action === 'screen-idea')!;
     await asOwner(sql`UPDATE audit_events SET motivation = 'Ändrad i efterhand' WHERE seq = ${screening.seq}`);
-    let prevHash = remaining.hash;
-    for (const row of await database.db.select(auditColumns).from(auditEvents).where(gt(auditEvents.seq, remaining.seq)).orderBy(asc(auditEvents.seq))) {
-      const hash = canonicalHash(contentOfRow(row), prevHash);
-      await asOwner(sql`UPDATE audit_events SET prev_hash = ${prevHash}, hash = ${hash} WHERE seq = ${row.seq}`);
-      prevHash = hash;
-    }
-    await database.db.execute(sql`ALTER TABLE audit_checkpoints DISABLE TRIGGER audit_checkpoints_append_only`);
-    await database.db.delete(auditCheckpoints).where(eq(auditCheckpoints.signature, newest.signature));
-    await database.db.execute(sql`ALTER TABLE audit_checkpoints ENABLE TRIGGER audit_checkpoints_append_only`);
+    await relinkAfter(remaining);
+    await removeCheckpoint(newest.signature);
 
     // What the table holds now vouches for the forgery; the head kept outside does not.
     expect(await verifyAuditChain(database.db, keys())).toMatchObject({ ok: true, signedHead: null });
